@@ -1,0 +1,3 @@
+from tlean.cli import main
+
+main()
