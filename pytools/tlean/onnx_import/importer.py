@@ -1,0 +1,384 @@
+"""ONNX -> tlean IR.
+
+The import walks the ONNX graph in topological order with a table of :class:`Value`s. Shape
+arithmetic and pure data movement on constants are folded (``Shape``, ``ConstantOfShape``,
+``Gather`` on shapes, ``Unsqueeze`` of an initializer, …); float arithmetic is never folded.
+Every other node goes to the converter registered for its op at the model's opset. Nodes that
+cannot be converted are collected, and the import fails once with all of them listed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import helper
+
+from tlean import ir
+from tlean.errors import (
+    DynamicShapeError,
+    GraphStructureError,
+    ModelLimitError,
+    UnsupportedDTypeError,
+    UnsupportedNode,
+    UnsupportedOpsError,
+    UsageError,
+)
+from tlean.onnx_import.context import Builder, NodeCtx, Unsupported, Value
+from tlean.onnx_import.loader import (
+    DEFAULT_MAX_ELEMENTS,
+    check_declared_sizes,
+    load_model_proto,
+    tensor_to_array,
+)
+from tlean.onnx_import.registry import MIN_OPSET, REGISTRY
+
+#: Ops that only move or create data: folded even when their constant inputs are float.
+DATA_MOVEMENT = frozenset(
+    {
+        "Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Gather",
+        "Slice", "Cast", "CastLike", "ConstantOfShape", "Constant", "Expand", "Split", "Tile",
+        "Shape", "Size", "Range", "Where", "Dropout", "GatherElements", "GatherND",
+    }
+)  # fmt: skip
+#: Ops never folded (not deterministic).
+NEVER_FOLD = frozenset(
+    {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli"}
+)
+
+
+@dataclass
+class ImportedModel:
+    """The result of an import: the IR graph, parameter values and provenance."""
+
+    graph: ir.Graph
+    params: dict[str, np.ndarray]
+    opset: int
+    producer: str = ""
+    source: str = ""
+    sha256: str = ""
+    folded: int = 0
+    onnx_ops: dict[str, int] = field(default_factory=dict)
+
+
+def _opset_of(model: onnx.ModelProto) -> int:
+    for imp in model.opset_import:
+        if imp.domain in ("", "ai.onnx"):
+            return int(imp.version)
+    return 1 if model.ir_version < 3 else 0
+
+
+def _decode_attrs(node: onnx.NodeProto) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for a in node.attribute:
+        v = helper.get_attribute_value(a)
+        if isinstance(v, bytes):
+            v = v.decode("utf-8", errors="replace")
+        out[a.name] = v
+    return out
+
+
+def topo_order(nodes: Sequence[onnx.NodeProto], known: set[str]) -> list[int]:
+    """Node indices in an order where each node's inputs are defined before it.
+
+    Raises :class:`GraphStructureError` for a value that nothing defines (dangling input) or a
+    cycle, naming the nodes involved.
+    """
+    producer: dict[str, int] = {}
+    for i, n in enumerate(nodes):
+        for o in n.output:
+            if o:
+                if o in producer or o in known:
+                    raise GraphStructureError(
+                        f"value {o!r} is defined twice (node {_label(n)} and an earlier definition)"
+                    )
+                producer[o] = i
+    deps: list[set[int]] = []
+    for n in nodes:
+        d = set()
+        for name in n.input:
+            if not name or name in known:
+                continue
+            if name not in producer:
+                raise GraphStructureError(
+                    f"node {_label(n)} reads {name!r}, which is neither a graph input, an "
+                    "initializer nor the output of any node (dangling input)"
+                )
+            d.add(producer[name])
+        deps.append(d)
+    users: list[list[int]] = [[] for _ in nodes]
+    for i, d in enumerate(deps):
+        for j in d:
+            users[j].append(i)
+    remaining = [len(d) for d in deps]
+    ready = [i for i, r in enumerate(remaining) if r == 0]
+    heapq.heapify(ready)  # smallest index first: the file's order wherever it is valid
+    order: list[int] = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(i)
+        for u in users[i]:
+            remaining[u] -= 1
+            if remaining[u] == 0:
+                heapq.heappush(ready, u)
+    if len(order) != len(nodes):
+        stuck = [_label(nodes[i]) for i in range(len(nodes)) if remaining[i] > 0]
+        raise GraphStructureError(
+            "the graph has a cycle; nodes on or after it: " + ", ".join(stuck[:12])
+            + (f" (+{len(stuck) - 12} more)" if len(stuck) > 12 else "")
+        )
+    return order
+
+
+def _label(n: onnx.NodeProto) -> str:
+    nm = n.name or (n.output[0] if n.output else "?")
+    return f"{nm!r} ({n.op_type})"
+
+
+def _static_shape(vi: onnx.ValueInfoProto) -> tuple[list[int | None], list[str]]:
+    dims: list[int | None] = []
+    names: list[str] = []
+    for d in vi.type.tensor_type.shape.dim:
+        if d.HasField("dim_value") and d.dim_value > 0:
+            dims.append(int(d.dim_value))
+            names.append(str(d.dim_value))
+        else:
+            dims.append(None)
+            names.append(d.dim_param or "?")
+    return dims, names
+
+
+def _fold(node: onnx.NodeProto, opset: int, ins: list[Value | None], max_elements: int) -> list[Value] | None:
+    """Evaluates ``node`` on constant inputs, or returns None when it must not be folded."""
+    if node.op_type in NEVER_FOLD or node.domain not in ("", "ai.onnx"):
+        return None
+    arrays = [v.const if v is not None else None for v in ins]
+    has_float_in = any(a is not None and np.issubdtype(a.dtype, np.floating) for a in arrays)
+    if has_float_in and node.op_type not in DATA_MOVEMENT:
+        return None
+    if node.op_type in ("ConstantOfShape", "Expand", "Tile") and arrays and arrays[-1] is not None:
+        shape_arg = arrays[1] if node.op_type != "ConstantOfShape" else arrays[0]
+        if shape_arg is not None and shape_arg.size and np.issubdtype(shape_arg.dtype, np.integer):
+            if node.op_type == "Tile":
+                base = arrays[0].shape if arrays[0] is not None else ()
+                want = math.prod(int(d) for d in base) * math.prod(int(r) for r in shape_arg)
+            else:
+                want = math.prod(max(int(d), 1) for d in shape_arg.ravel())
+            if want > max_elements:
+                raise ModelLimitError(
+                    f"node {_label(node)} would create {want:,} elements, over the limit of "
+                    f"{max_elements:,}; raise it with --max-elements if the model is genuine"
+                )
+    from onnx.reference import ReferenceEvaluator
+
+    feeds: dict[str, np.ndarray] = {}
+    inputs: list[str] = []
+    for k, a in enumerate(arrays):
+        if a is None:
+            inputs.append("")
+        else:
+            inputs.append(f"i{k}")
+            feeds[f"i{k}"] = a
+    outs = [f"o{k}" for k in range(len(node.output))]
+    clone = helper.make_node(node.op_type, inputs, outs)
+    clone.attribute.extend(node.attribute)
+    try:
+        results = ReferenceEvaluator(clone, opsets={"": opset}).run(None, feeds)
+    except Exception:  # noqa: BLE001 - any failure means: do not fold, convert normally
+        return None
+    values: list[Value] = []
+    for name, r in zip(node.output, results, strict=False):
+        arr = np.asarray(r)
+        if arr.size > max_elements:
+            raise ModelLimitError(f"node {_label(node)} creates {arr.size:,} elements, over the limit")
+        if np.issubdtype(arr.dtype, np.floating) and node.op_type not in DATA_MOVEMENT:
+            return None
+        values.append(Value(shape=tuple(arr.shape), const=arr, name=name))
+    return values
+
+
+def import_model(
+    model: onnx.ModelProto | str | os.PathLike[str],
+    *,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+    max_elements: int = DEFAULT_MAX_ELEMENTS,
+    name: str | None = None,
+) -> ImportedModel:
+    """Imports an ONNX model (a path or a loaded ``ModelProto``) into the tlean IR.
+
+    ``input_shapes`` fixes dynamic input dimensions (``{"x": [1, 3, 224, 224]}``). Raises a
+    :class:`~tlean.errors.TleanError` subclass for anything that cannot be imported.
+    """
+    from tlean.onnx_import import families  # noqa: F401  (registers the converters)
+
+    source, sha, model_dir = "", "", None
+    if not isinstance(model, onnx.ModelProto):
+        path = Path(model)
+        source = path.name
+        proto = load_model_proto(path)
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        model_dir = path.parent
+    else:
+        proto = model
+    check_declared_sizes(proto, max_elements)
+    opset = _opset_of(proto)
+    if opset < MIN_OPSET:
+        raise UnsupportedOpsError(
+            [UnsupportedNode("<model>", "<opset>", "", opset, f"opset {opset} is older than {MIN_OPSET}")]
+        )
+    g = proto.graph
+    b = Builder()
+    env: dict[str, Value] = {}
+
+    for t in g.sparse_initializer:
+        raise UnsupportedDTypeError(f"sparse initializer {t.values.name!r} is not supported")
+    inits = {t.name: t for t in g.initializer}
+    for t in g.initializer:
+        arr = tensor_to_array(t, model_dir)
+        env[t.name] = Value(shape=tuple(arr.shape), const=arr, is_initializer=True, name=t.name)
+
+    # Graph inputs that are not initializers are the model's real inputs.
+    overrides = dict(input_shapes or {})
+    real_inputs = [vi for vi in g.input if vi.name not in inits]
+    unknown = set(overrides) - {vi.name for vi in real_inputs}
+    if unknown:
+        names = ", ".join(repr(vi.name) for vi in real_inputs)
+        raise UsageError(f"--input-shape names {sorted(unknown)}, but the model's inputs are: {names}")
+    dynamic: list[str] = []
+    for vi in real_inputs:
+        tt = vi.type.tensor_type
+        if not vi.type.HasField("tensor_type"):
+            raise UnsupportedDTypeError(f"model input {vi.name!r} is not a tensor")
+        if tt.elem_type != onnx.TensorProto.FLOAT:
+            tname = onnx.TensorProto.DataType.Name(tt.elem_type) if tt.elem_type else "undefined"
+            raise UnsupportedDTypeError(
+                f"model input {vi.name!r} has element type {tname}; tlean imports float32 inputs only"
+            )
+        dims, labels = _static_shape(vi)
+        if vi.name in overrides:
+            want = [int(d) for d in overrides[vi.name]]
+            if len(want) != len(dims) and tt.HasField("shape"):
+                raise UsageError(f"--input-shape {vi.name}: rank {len(want)} but the model declares rank {len(dims)}")
+            for k, (d, w) in enumerate(zip(dims, want, strict=False)):
+                if d is not None and d != w:
+                    raise UsageError(f"--input-shape {vi.name}: axis {k} is fixed to {d} by the model, not {w}")
+            if any(w <= 0 for w in want):
+                raise UsageError(f"--input-shape {vi.name}: dimensions must be positive, got {want}")
+            shape = tuple(want)
+        elif not tt.HasField("shape") or any(d is None for d in dims):
+            shown = ",".join(labels) if tt.HasField("shape") else "<unknown rank>"
+            dynamic.append(f"  - {vi.name!r}: [{shown}]")
+            continue
+        else:
+            shape = tuple(d for d in dims if d is not None)
+        if math.prod(shape) > max_elements:
+            raise ModelLimitError(f"model input {vi.name!r} has {math.prod(shape):,} elements, over the limit")
+        env[vi.name] = b.add_input(vi.name, shape)
+    if dynamic:
+        example = real_inputs[0].name
+        raise DynamicShapeError(
+            "these model inputs have dimensions that are not fixed:\n" + "\n".join(dynamic)
+            + f"\nfix each with --input-shape NAME=D1,D2,... (e.g. --input-shape {example}=1,3,224,224)"
+        )
+
+    order = topo_order(list(g.node), set(env) | {vi.name for vi in g.input})
+    unsupported: list[UnsupportedNode] = []
+    poisoned: set[str] = set()
+    ops_count: dict[str, int] = {}
+    folded = 0
+    for idx in order:
+        node = g.node[idx]
+        ops_count[node.op_type] = ops_count.get(node.op_type, 0) + 1
+        label = node.name or (node.output[0] if node.output else f"#{idx}")
+        node_opset = opset if node.domain in ("", "ai.onnx") else 0
+        resolution = REGISTRY.resolve(node.op_type, node.domain, opset)
+        if any(i in poisoned for i in node.input if i):
+            if resolution.converter is None:
+                unsupported.append(UnsupportedNode(label, node.op_type, node.domain, node_opset, resolution.reason))
+            poisoned.update(o for o in node.output if o)
+            continue
+        ins = [env[i] if i else None for i in node.input]
+        all_const = all(v is None or v.is_const for v in ins)
+        if (all_const and len(node.input) > 0) or node.op_type == "Constant":
+            outs = _fold(node, opset, ins, max_elements)
+            if outs is not None:
+                for o, v in zip(node.output, outs, strict=False):
+                    if o:
+                        env[o] = v
+                folded += 1
+                continue
+        if resolution.converter is None:
+            unsupported.append(UnsupportedNode(label, node.op_type, node.domain, node_opset, resolution.reason))
+            poisoned.update(o for o in node.output if o)
+            continue
+        ctx = NodeCtx(node=node, opset=opset, attrs=_decode_attrs(node), inputs=ins, b=b)
+        try:
+            outs = resolution.converter.fn(ctx)
+        except Unsupported as e:
+            unsupported.append(UnsupportedNode(label, node.op_type, node.domain, node_opset, str(e)))
+            poisoned.update(o for o in node.output if o)
+            continue
+        except ValueError as e:
+            raise GraphStructureError(f"node {_label(node)}: {e}") from None
+        for o, v in zip(node.output, outs, strict=False):
+            if o:
+                v.name = v.name or o
+                env[o] = v
+    if unsupported:
+        raise UnsupportedOpsError(unsupported)
+
+    outputs: list[int] = []
+    out_names: list[str] = []
+    for vi in g.output:
+        if vi.name not in env:
+            raise GraphStructureError(f"graph output {vi.name!r} is not produced by any node")
+        v = env[vi.name]
+        if v.is_const and v.const is not None and v.const.dtype != np.float32:
+            raise UnsupportedDTypeError(f"graph output {vi.name!r} has element type {v.const.dtype}")
+        try:
+            outputs.append(b.materialize(v))
+        except Unsupported as e:
+            raise UnsupportedDTypeError(f"graph output {vi.name!r}: {e}") from None
+        out_names.append(vi.name)
+    graph = ir.Graph(
+        name=name or g.name or "model",
+        inputs=b.inputs,
+        params=b.params,
+        nodes=b.nodes,
+        outputs=outputs,
+        output_names=out_names,
+    )
+    ir.check(graph)
+    return ImportedModel(
+        graph=graph,
+        params=b.param_values,
+        opset=opset,
+        producer=f"{proto.producer_name} {proto.producer_version}".strip(),
+        source=source,
+        sha256=sha,
+        folded=folded,
+        onnx_ops=ops_count,
+    )
+
+
+def support_table(model: onnx.ModelProto) -> list[tuple[onnx.NodeProto, str]]:
+    """For each node: ``""`` when a converter exists for it at the model's opset, else why not.
+
+    A static view for ``tlean inspect``; attribute-level limits are found only by importing.
+    """
+    from tlean.onnx_import import families  # noqa: F401
+
+    opset = _opset_of(model)
+    rows = []
+    for node in model.graph.node:
+        r = REGISTRY.resolve(node.op_type, node.domain, opset)
+        rows.append((node, "" if r.converter else r.reason))
+    return rows
