@@ -227,7 +227,7 @@ def _reduce_mean(x: Array, axis: tuple[int, ...], keepdims: bool) -> Array:
 
 
 def _reduce_max(x: Array, axis: tuple[int, ...], keepdims: bool) -> Array:
-    return x.max(axis=axis, keepdims=keepdims)
+    return x.max(axis=axis, keepdims=keepdims, initial=-np.inf)  # max of nothing is -inf
 
 
 _REDUCE = {

@@ -8,7 +8,7 @@ from tlean.onnx_import.context import NodeCtx, Unsupported, Value
 from tlean.onnx_import.registry import register
 
 
-@register("Gemm", [7, 9, 11, 13], "affine")
+@register("Gemm", [6, 7, 9, 11, 13], "affine")
 def gemm(ctx: NodeCtx) -> list[Value]:
     alpha = float(np.float32(ctx.attr("alpha", 1.0)))
     beta = float(np.float32(ctx.attr("beta", 1.0)))

@@ -16,7 +16,7 @@ from tlean.onnx_import.registry import register
 
 FOLD_ONLY = (
     "ConstantOfShape", "Gather", "Range", "Equal", "Where", "Expand", "Tile",
-    "GatherElements", "CastLike", "Not", "Less", "Greater", "NonZero",
+    "GatherElements", "Not", "Less", "Greater", "NonZero",
 )  # fmt: skip
 
 

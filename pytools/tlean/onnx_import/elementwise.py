@@ -16,11 +16,21 @@ _UNARY = {
 
 def _binary(ctx: NodeCtx) -> list[Value]:
     op = _BINARY[ctx.node.op_type]
-    return [ctx.emit(op, [ctx.node_id(0), ctx.node_id(1)])]
+    a, b = ctx.node_id(0), ctx.node_id(1)
+    if ctx.opset < 7 and int(ctx.attr("broadcast", 0)) and "axis" in ctx.attrs:
+        # Legacy (opset <= 6) broadcasting: B's dims line up with A's starting at ``axis``.
+        ra, bshape = len(ctx.input(0).shape), ctx.input(1).shape
+        axis = int(ctx.attr("axis"))
+        axis = axis + ra if axis < 0 else axis
+        if axis + len(bshape) > ra:
+            raise Unsupported(f"legacy broadcast of {list(bshape)} at axis {axis} exceeds rank {ra}")
+        aligned = (1,) * axis + tuple(bshape) + (1,) * (ra - axis - len(bshape))
+        b = ctx.reshape(b, aligned, name=f"{ctx.name}/B_aligned")
+    return [ctx.emit(op, [a, b])]
 
 
 for _op in _BINARY:
-    register(_op, [7, 13, 14], "elementwise")(_binary)
+    register(_op, [6, 7, 13, 14], "elementwise")(_binary)
 
 
 def _unary(ctx: NodeCtx) -> list[Value]:
@@ -101,7 +111,7 @@ def clip(ctx: NodeCtx) -> list[Value]:
     return [ctx.emit("clip", [ctx.node_id(0)], {"lo": lo, "hi": hi})]
 
 
-@register("Pow", [7, 12, 13, 15], "elementwise")
+@register("Pow", [1, 7, 12, 13, 15], "elementwise")
 def pow_(ctx: NodeCtx) -> list[Value]:
     e = ctx.input(1)
     if not e.is_const or e.array().size != 1:

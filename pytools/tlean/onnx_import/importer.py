@@ -211,10 +211,13 @@ def import_model(
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     max_elements: int = DEFAULT_MAX_ELEMENTS,
     name: str | None = None,
+    constants: Mapping[str, np.ndarray] | None = None,
 ) -> ImportedModel:
     """Imports an ONNX model (a path or a loaded ``ModelProto``) into the tlean IR.
 
-    ``input_shapes`` fixes dynamic input dimensions (``{"x": [1, 3, 224, 224]}``). Raises a
+    ``input_shapes`` fixes dynamic input dimensions (``{"x": [1, 3, 224, 224]}``).
+    ``constants`` binds model inputs to values known at import time (they are treated like
+    initializers that are not parameters: e.g. a shape fed as an input). Raises a
     :class:`~tlean.errors.TleanError` subclass for anything that cannot be imported.
     """
     from tlean.onnx_import import families  # noqa: F401  (registers the converters)
@@ -245,9 +248,17 @@ def import_model(
         arr = tensor_to_array(t, model_dir)
         env[t.name] = Value(shape=tuple(arr.shape), const=arr, is_initializer=True, name=t.name)
 
-    # Graph inputs that are not initializers are the model's real inputs.
+    bound = dict(constants or {})
+    graph_inputs = {vi.name for vi in g.input}
+    for cname, carr in bound.items():
+        if cname not in graph_inputs:
+            raise UsageError(f"constant binding names {cname!r}, which is not a model input")
+        arr = np.asarray(carr)
+        env[cname] = Value(shape=tuple(arr.shape), const=arr, name=cname)
+
+    # Graph inputs that are not initializers (nor bound) are the model's real inputs.
     overrides = dict(input_shapes or {})
-    real_inputs = [vi for vi in g.input if vi.name not in inits]
+    real_inputs = [vi for vi in g.input if vi.name not in inits and vi.name not in bound]
     unknown = set(overrides) - {vi.name for vi in real_inputs}
     if unknown:
         names = ", ".join(repr(vi.name) for vi in real_inputs)
@@ -270,8 +281,8 @@ def import_model(
             for k, (d, w) in enumerate(zip(dims, want, strict=False)):
                 if d is not None and d != w:
                     raise UsageError(f"--input-shape {vi.name}: axis {k} is fixed to {d} by the model, not {w}")
-            if any(w <= 0 for w in want):
-                raise UsageError(f"--input-shape {vi.name}: dimensions must be positive, got {want}")
+            if any(w < 0 for w in want):
+                raise UsageError(f"--input-shape {vi.name}: dimensions must be >= 0, got {want}")
             shape = tuple(want)
         elif not tt.HasField("shape") or any(d is None for d in dims):
             shown = ",".join(labels) if tt.HasField("shape") else "<unknown rank>"

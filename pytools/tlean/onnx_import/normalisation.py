@@ -13,10 +13,12 @@ def _extra_outputs(ctx: NodeCtx, what: str) -> None:
         raise Unsupported(f"the {what} outputs are outside op set v1 (inference only)")
 
 
-@register("BatchNormalization", [7, 9, 14, 15], "normalisation")
+@register("BatchNormalization", [6, 7, 9, 14, 15], "normalisation")
 def batch_norm(ctx: NodeCtx) -> list[Value]:
     if int(ctx.attr("training_mode", 0)):
         raise Unsupported("training_mode=1 is outside op set v1 (inference only)")
+    if ctx.opset < 7 and not int(ctx.attr("is_test", 0)):
+        raise Unsupported("is_test=0 (training) is outside op set v1 (inference only)")
     if ctx.opset < 9 and int(ctx.attr("spatial", 1)) != 1:
         raise Unsupported("spatial=0 is outside op set v1")
     _extra_outputs(ctx, "running mean/var")
@@ -27,9 +29,27 @@ def batch_norm(ctx: NodeCtx) -> list[Value]:
     return [ctx.emit("batchNorm", [ctx.node_id(i) for i in range(5)], {"epsilon": eps})]
 
 
+def _layer_norm_stats(ctx: NodeCtx, axis: int, eps: float) -> list[Value]:
+    """The optional Mean and InvStdDev outputs, written with v1 ops (reduceMean, sqrt, div)."""
+    x = ctx.node_id(0)
+    axes = list(range(axis, len(ctx.input(0).shape)))
+    names = [o or f"{ctx.name}/unused{k}" for k, o in enumerate(ctx.node.output)]
+    mean = ctx.emit("reduceMean", [x], {"axes": axes, "keepDims": True}, name=names[1])
+    assert mean.node is not None
+    if len(names) < 3:
+        return [mean]
+    d = ctx.emit("sub", [x, mean.node], name=f"{names[2]}/centred").node
+    assert d is not None
+    sq = ctx.emit("mul", [d, d], name=f"{names[2]}/squares").node
+    var = ctx.emit("reduceMean", [sq], {"axes": axes, "keepDims": True}, name=f"{names[2]}/var").node  # type: ignore[list-item]
+    shifted = ctx.emit("add", [var, ctx.const(np.float32(eps))], name=f"{names[2]}/var_eps").node  # type: ignore[list-item]
+    std = ctx.emit("sqrt", [shifted], name=f"{names[2]}/std").node  # type: ignore[list-item]
+    inv = ctx.emit("div", [ctx.const(np.float32(1.0)), std], name=names[2])  # type: ignore[list-item]
+    return [mean, inv]
+
+
 @register("LayerNormalization", [17], "normalisation")
 def layer_norm(ctx: NodeCtx) -> list[Value]:
-    _extra_outputs(ctx, "Mean/InvStdDev")
     x = ctx.input(0)
     axis = normalize_axis(int(ctx.attr("axis", -1)), len(x.shape))
     tail = x.shape[axis:]
@@ -50,7 +70,12 @@ def layer_norm(ctx: NodeCtx) -> list[Value]:
             v = Value(shape=tail, const=arr, is_initializer=v.is_initializer, name=v.name)
         args.append(ctx.b.materialize(v))
     eps = float(np.float32(ctx.attr("epsilon", 1e-5)))
-    return [ctx.emit("layerNorm", args, {"epsilon": eps, "axis": axis})]
+    if int(ctx.attr("stash_type", 1)) != 1:
+        raise Unsupported("stash_type other than float32 is outside op set v1")
+    y = ctx.emit("layerNorm", args, {"epsilon": eps, "axis": axis})
+    if len(ctx.node.output) > 1:
+        return [y, *_layer_norm_stats(ctx, axis, eps)]
+    return [y]
 
 
 @register("LRN", [1, 13], "normalisation")

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 ConverterFn = Callable[["NodeCtx"], "list[Value]"]
 
 #: The oldest default-domain opset tlean imports.
-MIN_OPSET = 7
+MIN_OPSET = 6
 
 
 @dataclass(frozen=True)

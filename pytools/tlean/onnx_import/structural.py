@@ -246,8 +246,10 @@ def identity(ctx: NodeCtx) -> list[Value]:
     return [ctx.input(0)]
 
 
-@register("Dropout", [7, 10, 12, 13, 22], "structural")
+@register("Dropout", [6, 7, 10, 12, 13, 22], "structural")
 def dropout(ctx: NodeCtx) -> list[Value]:
+    if ctx.opset < 7 and not int(ctx.attr("is_test", 0)):
+        raise Unsupported("Dropout with is_test=0 (training) is outside op set v1")
     if ctx.opset >= 12:
         tm = ctx.opt_input(2)
         if tm is not None and (not tm.is_const or bool(tm.array().reshape(-1)[0])):
@@ -259,8 +261,17 @@ def dropout(ctx: NodeCtx) -> list[Value]:
     return outs
 
 
-@register("Cast", [6, 9, 13, 19, *_NEWER], "structural")
+@register("Cast", [6, 9, 13, 19, *_NEWER, 28], "structural")
 def cast(ctx: NodeCtx) -> list[Value]:
     if int(ctx.attr("to")) != onnx.TensorProto.FLOAT:
         raise Unsupported("Cast of a runtime tensor to a type other than float32 is outside op set v1")
+    return [ctx.input(0)]
+
+
+@register("CastLike", [15, 19, 21, *_NEWER[1:]], "structural")
+def cast_like(ctx: NodeCtx) -> list[Value]:
+    like = ctx.input(1)
+    dtype = like.const.dtype if like.const is not None else np.dtype(np.float32)
+    if dtype != np.float32:
+        raise Unsupported("CastLike of a runtime tensor to a type other than float32 is outside op set v1")
     return [ctx.input(0)]
