@@ -7,14 +7,18 @@ to exit code 2 with the message and no traceback.
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
-from tlean.errors import TleanError
+from tlean import render
+from tlean.errors import TleanError, UsageError
+from tlean.onnx_import.loader import DEFAULT_MAX_ELEMENTS
 
 app = typer.Typer(
     name="tlean",
@@ -54,6 +58,98 @@ def schema_ir() -> None:
     from tlean.ir import schema_text
 
     sys.stdout.write(schema_text())
+
+
+InputShapeOpt = Annotated[
+    list[str] | None,
+    typer.Option("--input-shape", help="Fix an input's dims: NAME=D1,D2,... (repeatable)."),
+]
+MaxElementsOpt = Annotated[
+    int,
+    typer.Option("--max-elements", help="Refuse any declared tensor with more elements than this."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+@app.command()
+@handles_errors
+def inspect(
+    model: Annotated[Path, typer.Argument(help="ONNX model file.")],
+    nodes: Annotated[bool, typer.Option("--nodes", help="List every node with its support.")] = False,
+    input_shape: InputShapeOpt = None,
+    max_elements: MaxElementsOpt = DEFAULT_MAX_ELEMENTS,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a model's ops, parameters, inputs/outputs and what tlean supports."""
+    from tlean.inspect import inspect_model
+
+    info = inspect_model(model, input_shapes=parse_input_shapes(input_shape), max_elements=max_elements)
+    if as_json:
+        _print_json(info)
+        return
+    render.inspect_tables(out, info, show_nodes=nodes)
+    if not info["import"]["ok"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+@handles_errors
+def run(
+    model: Annotated[Path, typer.Argument(help="ONNX model file.")],
+    input: Annotated[
+        list[str] | None, typer.Option("--input", help="NAME=FILE.npy for each model input (repeatable).")
+    ] = None,
+    save: Annotated[Path | None, typer.Option("--save", help="Write each output to DIR/<name>.npy.")] = None,
+    input_shape: InputShapeOpt = None,
+    max_elements: MaxElementsOpt = DEFAULT_MAX_ELEMENTS,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import a model into the IR and evaluate it with tlean's NumPy evaluator."""
+    from tlean.evaluate import evaluate
+    from tlean.onnx_import import import_model
+    from tlean.runio import load_inputs, output_summaries, save_outputs
+
+    imported = import_model(model, input_shapes=parse_input_shapes(input_shape), max_elements=max_elements)
+    feeds = load_inputs(imported.graph, input or [])
+    outputs = evaluate(imported.graph, feeds, imported.params)
+    names = imported.graph.output_names or [f"output_{i}" for i in range(len(outputs))]
+    written = save_outputs(save, names, outputs) if save is not None else {}
+    summary = output_summaries(names, outputs, written)
+    if as_json:
+        _print_json({"format": "tlean.run.v1", "model": model.name, "outputs": summary})
+        return
+    render.run_tables(out, summary)
+
+
+@app.command()
+@handles_errors
+def doctor(as_json: JsonOpt = False) -> None:
+    """Report Python, onnx, onnxruntime and the Lean toolchain: found or not, with versions."""
+    from tlean.doctor import diagnose
+
+    report = diagnose()
+    if as_json:
+        _print_json(report)
+        return
+    render.doctor_table(out, report)
+
+
+def parse_input_shapes(specs: list[str] | None) -> dict[str, list[int]]:
+    """``["x=1,3,224,224"]`` -> ``{"x": [1, 3, 224, 224]}`` (UsageError when malformed)."""
+    shapes: dict[str, list[int]] = {}
+    for spec in specs or []:
+        name, sep, dims = spec.rpartition("=")
+        if not sep or not name:
+            raise UsageError(f"--input-shape {spec!r}: expected NAME=D1,D2,... (e.g. x=1,3,224,224)")
+        try:
+            shapes[name] = [int(d) for d in dims.split(",")] if dims.strip() else []
+        except ValueError:
+            raise UsageError(f"--input-shape {spec!r}: dimensions must be integers, e.g. x=1,3,224,224") from None
+    return shapes
 
 
 def _register_extensions() -> None:
