@@ -363,7 +363,7 @@ def evaluate(
     for o in graph.outputs:
         v = values[o]
         assert v is not None
-        outs.append(np.ascontiguousarray(v))
+        outs.append(v if v.flags.c_contiguous else v.copy(order="C"))  # keeps 0-d arrays 0-d
     return outs
 
 

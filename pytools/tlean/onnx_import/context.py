@@ -67,7 +67,7 @@ class Builder:
             k += 1
             name = f"{base}#{k}"
         self._param_names.add(name)
-        arr = np.ascontiguousarray(value, dtype=np.float32)
+        arr = np.array(value, dtype=np.float32, order="C")  # (ascontiguousarray would make 0-d 1-d)
         self.params.append(ir.TensorDecl(name=name, shape=list(arr.shape)))
         self.param_values[name] = arr
         return self._push(
