@@ -33,6 +33,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -44,6 +45,11 @@ IR_FORMAT = "tlean.ir.v1"
 Shape = tuple[int, ...]
 Dim = Annotated[int, Field(ge=0)]
 Pos = Annotated[int, Field(ge=1)]
+#: A binary32 attribute value; JSON spells the non-finite ones as strings.
+F32 = Annotated[
+    float,
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"enum": ["Infinity", "-Infinity", "NaN"]}]}),
+]
 
 
 def is_f32(value: float) -> bool:
@@ -80,14 +86,14 @@ class ConstAttrs(_Attrs):
 
 
 class LeakyReluAttrs(_Attrs):
-    alpha: float
+    alpha: F32
 
     _f32 = field_validator("alpha")(_f32_or_raise)
 
 
 class ClipAttrs(_Attrs):
-    lo: float | None = None
-    hi: float | None = None
+    lo: F32 | None = None
+    hi: F32 | None = None
 
     _f32 = field_validator("lo", "hi")(_f32_or_raise)
 
@@ -111,13 +117,13 @@ class AvgPool2dAttrs(MaxPool2dAttrs):
 
 
 class BatchNormAttrs(_Attrs):
-    epsilon: float
+    epsilon: F32
 
     _f32 = field_validator("epsilon")(_f32_or_raise)
 
 
 class LayerNormAttrs(_Attrs):
-    epsilon: float
+    epsilon: F32
     axis: Dim
 
     _f32 = field_validator("epsilon")(_f32_or_raise)
@@ -146,7 +152,7 @@ class SliceAttrs(_Attrs):
 
 class PadAttrs(_Attrs):
     pads: list[Dim]
-    value: float = 0.0
+    value: F32 = 0.0
 
     _f32 = field_validator("value")(_f32_or_raise)
 
