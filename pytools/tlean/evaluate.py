@@ -2,8 +2,9 @@
 
 This is the oracle every parity check uses (``tlean run``, ``tlean export --check``, the ONNX
 conformance backend). Everything is computed in float32 and vectorised: convolution is im2col
-over a strided window view followed by one (batched, per group) matrix product; pooling reduces
-over a strided window view; there is no Python loop over tensor elements.
+(one strided slice copy per kernel tap) followed by one matrix product batched over groups;
+pooling reduces each window separably (rows, then columns) with one vectorised operation per
+kernel tap. There is no Python loop over tensor elements.
 
 The semantics follow the IR conventions documented in :mod:`tlean.ir`. Where float results can
 legitimately differ from another runtime (summation order in reductions and matrix products,
@@ -18,7 +19,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from tlean import ir
 from tlean.errors import EvaluationError
@@ -88,11 +88,9 @@ def _linear(x: Array, w: Array, b: Array | None) -> Array:
 # ------------------------------------------------------------------------------ convolution
 
 
-def _windows(xp: Array, kh: int, kw: int, sh: int, sw: int, dh: int, dw: int) -> Array:
-    """Strided view ``[N, C, OH, OW, kh, kw]`` of the (already padded) NCHW input."""
-    eh, ew = dh * (kh - 1) + 1, dw * (kw - 1) + 1
-    v = sliding_window_view(xp, (eh, ew), axis=(2, 3))
-    return v[:, :, ::sh, ::sw, ::dh, ::dw]  # type: ignore[no-any-return]
+def _taps(xp: Array, i: int, j: int, sh: int, sw: int, oh: int, ow: int) -> Array:
+    """The strided view of ``xp`` seen by kernel tap (i, j) for every output position."""
+    return xp[:, :, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw]  # type: ignore[no-any-return]
 
 
 def _conv2d(a: ir.Conv2dAttrs, x: Array, w: Array, b: Array | None, out: tuple[int, ...]) -> Array:
@@ -107,9 +105,12 @@ def _conv2d(a: ir.Conv2dAttrs, x: Array, w: Array, b: Array | None, out: tuple[i
         cols = x.reshape(n, g, cg, oh * ow)
     else:
         xp = np.pad(x, ((0, 0), (0, 0), (t, bt), (lft, r))) if any(a.pads) else x
-        win = _windows(xp, kh, kw, sh, sw, dh, dw)[:, :, :oh, :ow]
-        win = win.reshape(n, g, cg, oh, ow, kh, kw).transpose(0, 1, 2, 5, 6, 3, 4)
-        cols = np.ascontiguousarray(win).reshape(n, g, cg * kh * kw, oh * ow)
+        # im2col: one strided slice copy per kernel tap into [N, C, kh, kw, OH, OW].
+        buf = np.empty((n, c, kh, kw, oh, ow), dtype=F32)
+        for i in range(kh):
+            for j in range(kw):
+                buf[:, :, i, j] = _taps(xp, i * dh, j * dw, sh, sw, oh, ow)
+        cols = buf.reshape(n, g, cg * kh * kw, oh * ow)
     wm = w.reshape(g, m // g, cg * kh * kw)
     y = np.matmul(wm, cols).reshape(n, m, oh, ow)
     if b is not None:
@@ -131,13 +132,26 @@ def _pool_geometry(a: ir.MaxPool2dAttrs, x: Array, out: tuple[int, ...]) -> tupl
     return xh, xw
 
 
+def _separable(xp: Array, a: ir.MaxPool2dAttrs, out: tuple[int, ...], fn: Callable[..., Array]) -> Array:
+    """Reduces every pooling window with ``fn`` (max or add): rows first, then columns."""
+    kh, kw = a.kernel
+    sh, sw = a.strides
+    oh, ow = out[2], out[3]
+    rows = xp[:, :, 0 : sh * (oh - 1) + 1 : sh, :].copy()
+    for i in range(1, kh):
+        fn(rows, xp[:, :, i : i + sh * (oh - 1) + 1 : sh, :], out=rows)
+    acc = rows[:, :, :, 0 : sw * (ow - 1) + 1 : sw].copy()
+    for j in range(1, kw):
+        fn(acc, rows[:, :, :, j : j + sw * (ow - 1) + 1 : sw], out=acc)
+    return acc
+
+
 def _max_pool(a: ir.MaxPool2dAttrs, x: Array, out: tuple[int, ...]) -> Array:
     t, lft, b, r = a.pads
     xh, xw = _pool_geometry(a, x, out)
     pads = ((0, 0), (0, 0), (t, b + xh), (lft, r + xw))
     xp = np.pad(x, pads, constant_values=-np.inf) if any(p for q in pads for p in q) else x
-    win = _windows(xp, *a.kernel, *a.strides, 1, 1)[:, :, : out[2], : out[3]]
-    return win.max(axis=(4, 5))
+    return _separable(xp, a, out, np.maximum)
 
 
 def _window_counts(size: int, k: int, s: int, pb: int, lo: int, hi: int, n_out: int) -> Array:
@@ -154,8 +168,7 @@ def _avg_pool(a: ir.AvgPool2dAttrs, x: Array, out: tuple[int, ...]) -> Array:
     xh, xw = _pool_geometry(a, x, out)
     pads = ((0, 0), (0, 0), (t, b + xh), (lft, r + xw))
     xp = np.pad(x, pads) if any(p for q in pads for p in q) else x
-    win = _windows(xp, kh, kw, sh, sw, 1, 1)[:, :, : out[2], : out[3]]
-    total = win.sum(axis=(4, 5), dtype=F32)
+    total = _separable(xp, a, out, np.add)
     if a.countIncludePad:
         ch = _window_counts(h, kh, sh, t, -t, h + b, out[2])
         cw = _window_counts(w, kw, sw, lft, -lft, w + r, out[3])
