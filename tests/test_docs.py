@@ -1,0 +1,35 @@
+"""Generated documentation stays in step with the registries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tlean.opdocs import operators_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_operators_doc_is_current() -> None:
+    """Regenerate with: python -m tlean.opdocs > docs/operators.md"""
+    assert (ROOT / "docs" / "operators.md").read_text() == operators_markdown()
+
+
+def test_registry_rejects_duplicates() -> None:
+    import pytest
+
+    from tlean.onnx_import.registry import Registry
+
+    reg = Registry()
+    reg.register("Relu", [6], "elementwise")(lambda ctx: [])
+    with pytest.raises(ValueError, match="duplicate"):
+        reg.register("Relu", [6, 13], "elementwise")(lambda ctx: [])
+
+
+def test_resolution_uses_since_version() -> None:
+    from tlean.onnx_import import REGISTRY
+    from tlean.onnx_import import families  # noqa: F401
+
+    assert REGISTRY.resolve("Relu", "", 15).converter.since_version == 14  # type: ignore[union-attr]
+    assert REGISTRY.resolve("Relu", "", 13).converter.since_version == 13  # type: ignore[union-attr]
+    assert "outside op set v1" in REGISTRY.resolve("Erf", "", 13).reason
+    assert "domain" in REGISTRY.resolve("Relu", "com.microsoft", 1).reason
