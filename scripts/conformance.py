@@ -20,7 +20,6 @@ os.environ.setdefault("ONNX_HOME", tempfile.mkdtemp(prefix="tlean-onnx-home-"))
 import onnx.backend.test  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import Progress  # noqa: E402
-
 from tlean.backend import TleanBackend  # noqa: E402
 from tlean.conformance import include_pattern, select  # noqa: E402
 
@@ -54,7 +53,10 @@ def main() -> int:
             results[test._testMethodName[:-4]] = {"status": "passed"}
 
         def addFailure(self, test: unittest.TestCase, e) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
-            results[test._testMethodName[:-4]] = {"status": "failed", "error": _first_line(self._exc_info_to_string(e, test))}
+            results[test._testMethodName[:-4]] = {
+                "status": "failed",
+                "error": _first_line(self._exc_info_to_string(e, test)),
+            }
 
         addError = addFailure  # noqa: N815
 
@@ -75,8 +77,15 @@ def main() -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump(
-                {"format": "tlean.conformance.v1", "results": results, "excluded": sel.excluded,
-                 "out_of_scope": sel.out_of_scope}, f, indent=2, sort_keys=True,
+                {
+                    "format": "tlean.conformance.v1",
+                    "results": results,
+                    "excluded": sel.excluded,
+                    "out_of_scope": sel.out_of_scope,
+                },
+                f,
+                indent=2,
+                sort_keys=True,
             )
     print(f"{len(passed)} passed, {len(failed)} failed, {len(sel.excluded)} excluded")
     return 1 if failed else 0

@@ -25,14 +25,17 @@ def build_mlp(seed: int = 0) -> onnx.ModelProto:
         b = (0.1 * rng.standard_normal(dims[k + 1])).astype(np.float32)
         inits += [numpy_helper.from_array(w, f"fc{k + 1}.weight"), numpy_helper.from_array(b, f"fc{k + 1}.bias")]
         out = f"fc{k + 1}"
-        nodes.append(helper.make_node("Gemm", [prev, f"fc{k + 1}.weight", f"fc{k + 1}.bias"], [out], name=f"fc{k + 1}", transB=1))
+        nodes.append(
+            helper.make_node("Gemm", [prev, f"fc{k + 1}.weight", f"fc{k + 1}.bias"], [out], name=f"fc{k + 1}", transB=1)
+        )
         prev = out
         if k < 2:
             nodes.append(helper.make_node("Relu", [prev], [f"relu{k + 1}"], name=f"relu{k + 1}"))
             prev = f"relu{k + 1}"
     nodes.append(helper.make_node("Softmax", [prev], ["probs"], name="softmax", axis=-1))
     graph = helper.make_graph(
-        nodes, "mlp",
+        nodes,
+        "mlp",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
         [helper.make_tensor_value_info("probs", TensorProto.FLOAT, [1, 4])],
         initializer=inits,

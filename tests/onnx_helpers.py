@@ -9,7 +9,6 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
-
 from tlean.evaluate import evaluate
 from tlean.onnx_import import import_model
 
@@ -32,10 +31,7 @@ def make_model(
         list(nodes),
         "test",
         [helper.make_tensor_value_info(k, TensorProto.FLOAT, list(s)) for k, s in inputs.items()],
-        [
-            helper.make_tensor_value_info(o, TensorProto.FLOAT, (output_shapes or {}).get(o))
-            for o in outputs
-        ],
+        [helper.make_tensor_value_info(o, TensorProto.FLOAT, (output_shapes or {}).get(o)) for o in outputs],
         initializer=inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
@@ -43,8 +39,15 @@ def make_model(
     return model
 
 
-def one_node(op: str, shapes: dict[str, Sequence[int]], *, opset: int,
-             initializers: dict[str, np.ndarray] | None = None, n_out: int = 1, **attrs: Any) -> onnx.ModelProto:
+def one_node(
+    op: str,
+    shapes: dict[str, Sequence[int]],
+    *,
+    opset: int,
+    initializers: dict[str, np.ndarray] | None = None,
+    n_out: int = 1,
+    **attrs: Any,
+) -> onnx.ModelProto:
     names = list(shapes) + list(initializers or {})
     outs = [f"y{i}" for i in range(n_out)]
     node = helper.make_node(op, names, outs, name="node", **attrs)
@@ -75,8 +78,14 @@ def run_tlean(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[np.n
     return evaluate(imported.graph, feeds, imported.params)
 
 
-def assert_matches_ort(model: onnx.ModelProto, *, seed: int = 0, rtol: float = 1e-5, atol: float = 1e-6,
-                       feeds: dict[str, np.ndarray] | None = None) -> None:
+def assert_matches_ort(
+    model: onnx.ModelProto,
+    *,
+    seed: int = 0,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+    feeds: dict[str, np.ndarray] | None = None,
+) -> None:
     """tlean's import + evaluation agrees with onnxruntime on seeded random inputs."""
     feeds = feeds if feeds is not None else random_inputs(model, seed)
     want = run_ort(model, feeds)

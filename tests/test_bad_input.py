@@ -12,17 +12,21 @@ import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
-
-from tests.onnx_helpers import make_model, one_node
 from tlean import errors
 from tlean.onnx_import import import_model
+
+from tests.onnx_helpers import make_model, one_node
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "mlp.onnx"
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tlean", *args], capture_output=True, text=True, cwd=cwd, timeout=120,
+        [sys.executable, "-m", "tlean", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
         env={**os.environ, "COLUMNS": "200"},
     )
 
@@ -101,7 +105,9 @@ def test_unknown_ops_are_all_listed(tmp_path: Path) -> None:
 
 
 def test_attribute_level_refusal_names_the_node() -> None:
-    model = one_node("Pad", {"x": [2, 3]}, opset=13, initializers={"p": np.array([0, 1, 0, 1], np.int64)}, mode="reflect")
+    model = one_node(
+        "Pad", {"x": [2, 3]}, opset=13, initializers={"p": np.array([0, 1, 0, 1], np.int64)}, mode="reflect"
+    )
     with pytest.raises(errors.UnsupportedOpsError, match="reflect"):
         import_model(model)
 
@@ -187,7 +193,8 @@ def test_external_data_too_short(tmp_path: Path) -> None:
 @pytest.mark.parametrize("dtype", [TensorProto.INT64, TensorProto.DOUBLE, TensorProto.FLOAT16])
 def test_non_float32_model_input(tmp_path: Path, dtype: int) -> None:
     graph = helper.make_graph(
-        [helper.make_node("Relu", ["x"], ["y"])], "g",
+        [helper.make_node("Relu", ["x"], ["y"])],
+        "g",
         [helper.make_tensor_value_info("x", dtype, [2])],
         [helper.make_tensor_value_info("y", dtype, [2])],
     )
@@ -202,7 +209,8 @@ def test_non_float32_model_input(tmp_path: Path, dtype: int) -> None:
 
 def test_dynamic_dims_need_input_shape(tmp_path: Path) -> None:
     graph = helper.make_graph(
-        [helper.make_node("Relu", ["x"], ["y"])], "g",
+        [helper.make_node("Relu", ["x"], ["y"])],
+        "g",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 3])],
     )

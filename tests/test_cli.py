@@ -7,9 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
-from typer.testing import CliRunner
-
 from tlean.cli import app
+from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "mlp.onnx"
@@ -78,7 +77,9 @@ def test_run_saves_hostile_output_names_inside_dir(tmp_path: Path) -> None:
     name = "../../escape/..\\out put"
     save(make_model([helper.make_node("Relu", ["x"], [name])], {"x": [2]}, [name], opset=13), tmp_path / "m.onnx")
     np.save(tmp_path / "x.npy", np.array([-1.0, 2.0], np.float32))
-    code, out = invoke("run", str(tmp_path / "m.onnx"), "--input", f"x={tmp_path / 'x.npy'}", "--save", str(tmp_path / "o"))
+    code, out = invoke(
+        "run", str(tmp_path / "m.onnx"), "--input", f"x={tmp_path / 'x.npy'}", "--save", str(tmp_path / "o")
+    )
     assert code == 0, out
     files = list((tmp_path / "o").iterdir())
     assert len(files) == 1 and files[0].parent == tmp_path / "o"
@@ -91,7 +92,23 @@ def test_input_names_with_equals_sign(tmp_path: Path) -> None:
 
     from tests.onnx_helpers import make_model
 
-    save(make_model([helper.make_node("Neg", ["a=b", ], ["y"])], {"a=b": [2]}, ["y"], opset=13), tmp_path / "m.onnx")
+    save(
+        make_model(
+            [
+                helper.make_node(
+                    "Neg",
+                    [
+                        "a=b",
+                    ],
+                    ["y"],
+                )
+            ],
+            {"a=b": [2]},
+            ["y"],
+            opset=13,
+        ),
+        tmp_path / "m.onnx",
+    )
     np.save(tmp_path / "x.npy", np.array([1.0, 2.0], np.float32))
     code, out = invoke("run", str(tmp_path / "m.onnx"), "--input", f"a=b={tmp_path / 'x.npy'}", "--json")
     assert code == 0, out

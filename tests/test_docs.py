@@ -16,7 +16,6 @@ def test_operators_doc_is_current() -> None:
 
 def test_registry_rejects_duplicates() -> None:
     import pytest
-
     from tlean.onnx_import.registry import Registry
 
     reg = Registry()
@@ -26,8 +25,10 @@ def test_registry_rejects_duplicates() -> None:
 
 
 def test_resolution_uses_since_version() -> None:
-    from tlean.onnx_import import REGISTRY
-    from tlean.onnx_import import families  # noqa: F401
+    from tlean.onnx_import import (
+        REGISTRY,
+        families,  # noqa: F401
+    )
 
     assert REGISTRY.resolve("Relu", "", 15).converter.since_version == 14  # type: ignore[union-attr]
     assert REGISTRY.resolve("Relu", "", 13).converter.since_version == 13  # type: ignore[union-attr]

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
-
 from tlean.cli import app
+from typer.testing import CliRunner
 
 AUDITS = Path(__file__).parent / "fixtures" / "audit"
 runner = CliRunner()
@@ -29,9 +28,18 @@ def write(tmp: Path, name: str, doc: dict[str, Any]) -> Path:
 
 def decl(name: str, kind: str = "theorem", axioms: list[str] | None = None, line: int = 7) -> dict[str, Any]:
     return {
-        "name": name, "kind": kind, "module": "NN.Proofs.New", "file": "NN/Proofs/New.lean",
-        "line": line, "column": 1, "has_doc": True, "axioms": axioms or [], "extern": False,
-        "implemented_by": False, "unsafe": False, "partial": False,
+        "name": name,
+        "kind": kind,
+        "module": "NN.Proofs.New",
+        "file": "NN/Proofs/New.lean",
+        "line": line,
+        "column": 1,
+        "has_doc": True,
+        "axioms": axioms or [],
+        "extern": False,
+        "implemented_by": False,
+        "unsafe": False,
+        "partial": False,
     }
 
 
@@ -156,8 +164,11 @@ def test_missing_lock_is_exit_2(tmp_path: Path) -> None:
         ("[]", "expected a JSON object"),
         ('{"format": "tlean.lock.v0"}', "expected 'tlean.lock.v1'"),
         ('{"format": "tlean.lock.v1", "audit": {"entries": [{"name": "x"}]}}', "entries[0]"),
-        ('{"format": "tlean.lock.v1", "audit": []}', "\"audit\" must be an object"),
-        ('{"format": "tlean.lock.v1", "allowed_axioms": "propext", "audit": {"entries": []}}', "allowed_axioms"),
+        ('{"format": "tlean.lock.v1", "audit": []}', '"audit" must be an object'),
+        (
+            '{"format": "tlean.lock.v1", "allowed_axioms": "propext", "audit": {"entries": []}}',
+            "allowed_axioms",
+        ),
     ],
 )
 def test_malformed_lock_is_exit_2(tmp_path: Path, text: str, what: str) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from tlean import ir
 from tlean.errors import IRCheckError
 from tlean.onnx_import import import_model
@@ -105,12 +104,20 @@ def test_from_json_reports_garbage() -> None:
     with pytest.raises(IRCheckError, match="not a valid tlean IR graph"):
         ir.Graph.from_json('{"format": "tlean.ir.v1", "nodes": 3}')
     with pytest.raises(IRCheckError):
-        ir.Graph.from_json('{"format": "tlean.ir.v1", "inputs": [], "nodes": [{"op": "frob", "shape": []}], "outputs": [0]}')
+        ir.Graph.from_json(
+            '{"format": "tlean.ir.v1", "inputs": [], "nodes": [{"op": "frob", "shape": []}], "outputs": [0]}'
+        )
 
 
 @pytest.mark.parametrize(
     "size,k,s,pb,pe,ceil,want",
-    [(5, 2, 2, 0, 0, False, 2), (5, 2, 2, 0, 0, True, 3), (6, 3, 2, 1, 1, True, 4), (7, 3, 3, 0, 0, True, 3), (2, 1, 2, 0, 1, True, 1)],
+    [
+        (5, 2, 2, 0, 0, False, 2),
+        (5, 2, 2, 0, 0, True, 3),
+        (6, 3, 2, 1, 1, True, 4),
+        (7, 3, 3, 0, 0, True, 3),
+        (2, 1, 2, 0, 1, True, 1),
+    ],
 )
 def test_pool_out_dim(size: int, k: int, s: int, pb: int, pe: int, ceil: bool, want: int) -> None:
     assert ir.pool_out_dim(size, k, s, pb, pe, 1, ceil) == want

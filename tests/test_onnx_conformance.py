@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import onnx.backend.test
-
 from tlean.backend import TleanBackend
 from tlean.conformance import include_pattern, select
 
@@ -28,9 +27,17 @@ for _name, _case in _backend_test.test_cases.items():
 def test_selection_covers_required_suites() -> None:
     """The nine light models and the pytorch suites are in the run, not silently dropped."""
     sel = select()
-    for model in ("test_resnet50", "test_densenet121", "test_inception_v1", "test_inception_v2",
-                  "test_vgg19", "test_shufflenet", "test_squeezenet", "test_bvlc_alexnet",
-                  "test_zfnet512"):
+    for model in (
+        "test_resnet50",
+        "test_densenet121",
+        "test_inception_v1",
+        "test_inception_v2",
+        "test_vgg19",
+        "test_shufflenet",
+        "test_squeezenet",
+        "test_bvlc_alexnet",
+        "test_zfnet512",
+    ):
         assert model in sel.run
     assert sum(n.startswith("test_operator_") for n in sel.run) >= 20
     assert len(sel.run) >= 400

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tlean.onnx_import import import_model
 
 from tests.onnx_helpers import assert_matches_ort, one_node, random_inputs, run_tlean
-from tlean.onnx_import import import_model
 
 RNG = np.random.default_rng(3)
 W = RNG.standard_normal((5, 4)).astype(np.float32)
@@ -28,7 +28,13 @@ def test_gemm_as_linear(opset: int) -> None:
 def test_gemm_general(attrs: dict[str, float]) -> None:
     a_shape = [4, 3] if attrs.get("transA") else [3, 4]
     w = W if attrs.get("transB") else W.T.copy()
-    model = one_node("Gemm", {"x": a_shape}, opset=13, initializers={"w": w, "c": RNG.standard_normal((3, 5)).astype(np.float32)}, **attrs)
+    model = one_node(
+        "Gemm",
+        {"x": a_shape},
+        opset=13,
+        initializers={"w": w, "c": RNG.standard_normal((3, 5)).astype(np.float32)},
+        **attrs,
+    )
     assert_matches_ort(model)
 
 

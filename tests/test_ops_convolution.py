@@ -28,15 +28,20 @@ def _w(*shape: int) -> np.ndarray:
     ],
 )
 def test_conv2d(attrs: dict[str, object], opset: int) -> None:
-    model = one_node("Conv", {"x": [2, 3, 9, 8]}, opset=opset,
-                     initializers={"w": _w(4, 3, 3, 3), "b": _w(4)}, **attrs)
+    model = one_node("Conv", {"x": [2, 3, 9, 8]}, opset=opset, initializers={"w": _w(4, 3, 3, 3), "b": _w(4)}, **attrs)
     assert_matches_ort(model, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("groups,cin,cout", [(2, 4, 6), (4, 4, 4), (3, 6, 3)])
 def test_grouped_and_depthwise(groups: int, cin: int, cout: int) -> None:
-    model = one_node("Conv", {"x": [1, cin, 7, 7]}, opset=13,
-                     initializers={"w": _w(cout, cin // groups, 3, 3)}, group=groups, pads=[1, 1, 1, 1])
+    model = one_node(
+        "Conv",
+        {"x": [1, cin, 7, 7]},
+        opset=13,
+        initializers={"w": _w(cout, cin // groups, 3, 3)},
+        group=groups,
+        pads=[1, 1, 1, 1],
+    )
     assert_matches_ort(model, rtol=1e-5, atol=1e-5)
 
 

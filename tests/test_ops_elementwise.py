@@ -68,8 +68,9 @@ def test_pow_two_is_exact_square() -> None:
 
 
 def test_opset6_legacy_broadcast_with_axis() -> None:
-    model = one_node("Add", {"a": [2, 3, 4, 5]}, opset=6,
-                     initializers={"b": np.arange(3, dtype=np.float32)}, broadcast=1, axis=1)
+    model = one_node(
+        "Add", {"a": [2, 3, 4, 5]}, opset=6, initializers={"b": np.arange(3, dtype=np.float32)}, broadcast=1, axis=1
+    )
     from tests.onnx_helpers import run_tlean
 
     x = np.random.default_rng(0).standard_normal((2, 3, 4, 5)).astype(np.float32)

@@ -26,10 +26,14 @@ def test_flatten(opset: int, axis: int) -> None:
 
 def test_squeeze_unsqueeze_attr_and_input_forms() -> None:
     assert_matches_ort(one_node("Squeeze", {"x": [1, 3, 1, 2]}, opset=11, axes=[0, -2]), rtol=0, atol=0)
-    assert_matches_ort(one_node("Squeeze", {"x": [1, 3, 1, 2]}, opset=13, initializers={"a": np.array([2], I64)}), rtol=0, atol=0)
+    assert_matches_ort(
+        one_node("Squeeze", {"x": [1, 3, 1, 2]}, opset=13, initializers={"a": np.array([2], I64)}), rtol=0, atol=0
+    )
     assert_matches_ort(one_node("Squeeze", {"x": [1, 3, 1, 2]}, opset=13), rtol=0, atol=0)
     assert_matches_ort(one_node("Unsqueeze", {"x": [3, 2]}, opset=11, axes=[0, 3]), rtol=0, atol=0)
-    assert_matches_ort(one_node("Unsqueeze", {"x": [3, 2]}, opset=21, initializers={"a": np.array([-1, 1], I64)}), rtol=0, atol=0)
+    assert_matches_ort(
+        one_node("Unsqueeze", {"x": [3, 2]}, opset=21, initializers={"a": np.array([-1, 1], I64)}), rtol=0, atol=0
+    )
 
 
 @pytest.mark.parametrize("perm", [None, [0, 2, 1], [2, 0, 1]])
@@ -83,7 +87,9 @@ def test_pad_opset7_attribute_form() -> None:
 def test_split(opset: int) -> None:
     if opset >= 13:
         node = helper.make_node("Split", ["x", "s"], ["y0", "y1", "y2"], axis=1)
-        model = make_model([node], {"x": [2, 7]}, ["y0", "y1", "y2"], opset=opset, initializers={"s": np.array([1, 4, 2], I64)})
+        model = make_model(
+            [node], {"x": [2, 7]}, ["y0", "y1", "y2"], opset=opset, initializers={"s": np.array([1, 4, 2], I64)}
+        )
     else:
         node = helper.make_node("Split", ["x"], ["y0", "y1", "y2"], axis=1, split=[1, 4, 2])
         model = make_model([node], {"x": [2, 7]}, ["y0", "y1", "y2"], opset=opset)

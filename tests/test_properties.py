@@ -7,9 +7,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from onnx import helper
+from tlean import ir
 
 from tests.onnx_helpers import make_model, random_inputs, run_ort, run_tlean
-from tlean import ir
 
 FLOATS = st.floats(-4, 4, width=32, allow_nan=False)
 
@@ -32,7 +32,11 @@ def ir_graphs(draw: st.DrawFn) -> ir.Graph:
     for _ in range(draw(st.integers(1, 8))):
         k = draw(st.integers(0, len(nodes) - 1))
         shape = nodes[k].shape
-        choice = draw(st.sampled_from(["unary", "binary", "clip", "leaky", "transpose", "reduce", "softmax", "const", "param", "pad", "slice"]))
+        choice = draw(
+            st.sampled_from(
+                ["unary", "binary", "clip", "leaky", "transpose", "reduce", "softmax", "const", "param", "pad", "slice"]
+            )
+        )
         if choice == "unary":
             push(draw(st.sampled_from(["neg", "abs", "relu", "sigmoid", "tanh", "exp"])), [k])
         elif choice == "binary":
@@ -47,7 +51,11 @@ def ir_graphs(draw: st.DrawFn) -> ir.Graph:
             push("transpose", [k], {"perm": draw(st.permutations(range(len(shape))))})
         elif choice == "reduce" and shape:
             axes = sorted(draw(st.sets(st.integers(0, len(shape) - 1), min_size=1)))
-            push(draw(st.sampled_from(["reduceSum", "reduceMean", "reduceMax"])), [k], {"axes": axes, "keepDims": draw(st.booleans())})
+            push(
+                draw(st.sampled_from(["reduceSum", "reduceMean", "reduceMax"])),
+                [k],
+                {"axes": axes, "keepDims": draw(st.booleans())},
+            )
         elif choice == "softmax" and shape:
             push(draw(st.sampled_from(["softmax", "logSoftmax"])), [k], {"axis": draw(st.integers(0, len(shape) - 1))})
         elif choice == "const":
@@ -63,7 +71,16 @@ def ir_graphs(draw: st.DrawFn) -> ir.Graph:
             ax = draw(st.integers(0, len(shape) - 1))
             d = shape[ax]
             st_ = draw(st.integers(0, d))
-            push("slice", [k], {"starts": [st_], "ends": [draw(st.integers(st_, d))], "axes": [ax], "steps": [draw(st.integers(1, 3))]})
+            push(
+                "slice",
+                [k],
+                {
+                    "starts": [st_],
+                    "ends": [draw(st.integers(st_, d))],
+                    "axes": [ax],
+                    "steps": [draw(st.integers(1, 3))],
+                },
+            )
     return ir.Graph(inputs=inputs, params=params, nodes=nodes, outputs=[len(nodes) - 1])
 
 
@@ -101,7 +118,9 @@ def onnx_graphs(draw: st.DrawFn):  # type: ignore[no-untyped-def]
             nodes.append(helper.make_node(op, [name, f"c{i}"], [out]))
             new_shape = shape
         elif kind == "unary":
-            nodes.append(helper.make_node(draw(st.sampled_from(["Relu", "Neg", "Abs", "Tanh", "Sigmoid"])), [name], [out]))
+            nodes.append(
+                helper.make_node(draw(st.sampled_from(["Relu", "Neg", "Abs", "Tanh", "Sigmoid"])), [name], [out])
+            )
             new_shape = shape
         elif kind == "leaky":
             nodes.append(helper.make_node("LeakyRelu", [name], [out], alpha=draw(st.floats(0.01, 0.5))))
@@ -115,8 +134,16 @@ def onnx_graphs(draw: st.DrawFn):  # type: ignore[no-untyped-def]
             tb = draw(st.booleans())
             w = rng.standard_normal((n_out, shape[1]) if tb else (shape[1], n_out)).astype(np.float32)
             inits[f"w{i}"], inits[f"b{i}"] = w, rng.standard_normal(n_out).astype(np.float32)
-            nodes.append(helper.make_node("Gemm", [name, f"w{i}", f"b{i}"], [out], transB=int(tb),
-                                          alpha=draw(st.sampled_from([1.0, 0.5])), beta=draw(st.sampled_from([1.0, 2.0]))))
+            nodes.append(
+                helper.make_node(
+                    "Gemm",
+                    [name, f"w{i}", f"b{i}"],
+                    [out],
+                    transB=int(tb),
+                    alpha=draw(st.sampled_from([1.0, 0.5])),
+                    beta=draw(st.sampled_from([1.0, 2.0])),
+                )
+            )
             new_shape = (shape[0], n_out)
         elif kind == "matmul":
             n_out = draw(st.integers(1, 5))
@@ -128,8 +155,9 @@ def onnx_graphs(draw: st.DrawFn):  # type: ignore[no-untyped-def]
             nodes.append(helper.make_node("Sum", [name, *draw(st.lists(st.sampled_from(same), max_size=2))], [out]))
             new_shape = shape
         values.append((out, tuple(new_shape)))
-    model = make_model(nodes, {"x": [batch, feat]}, [values[-1][0]], opset=draw(st.sampled_from([13, 14, 17, 21])),
-                       initializers=inits)
+    model = make_model(
+        nodes, {"x": [batch, feat]}, [values[-1][0]], opset=draw(st.sampled_from([13, 14, 17, 21])), initializers=inits
+    )
     return model
 
 

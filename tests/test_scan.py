@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from tlean.cli import app
 from tlean.scan import build_index, check_names, mask_noncode, scan_paths, scan_text
+from typer.testing import CliRunner
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lean"
 REPO = Path(__file__).resolve().parents[1]
@@ -28,7 +27,9 @@ def tricky() -> list[tuple[int, str, str, str]]:
     return [(f.line, f.kind, f.name, f.detail) for f in res.findings]
 
 
-def test_tricky_fixture_reports_exactly_the_real_boundaries(tricky: list[tuple[int, str, str, str]]) -> None:
+def test_tricky_fixture_reports_exactly_the_real_boundaries(
+    tricky: list[tuple[int, str, str, str]],
+) -> None:
     assert tricky == [
         (25, "sorry", "A.uses_sorry_after_quoted", ""),
         (33, "admit", "A.prime_then_sorry", ""),
@@ -57,11 +58,11 @@ def test_columns_are_one_based_code_points() -> None:
     "src",
     [
         "/- outer /- inner sorry -/ still comment sorry -/\ndef x := 1\n",
-        '/-- doc sorry -/\ndef x := 1\n',
+        "/-- doc sorry -/\ndef x := 1\n",
         "/-! module doc: axiom a : False -/\n",
         'def s := "sorry"\n',
         'def s := "a \\" sorry \\\\"\n',
-        "def c := '\"'\ndef s := \"no sorry here\"\n",
+        'def c := \'"\'\ndef s := "no sorry here"\n',
         "def no_sorry := 1\ndef sorry_lemma := 2\ndef x := no_sorry + sorry_lemma\n",
         "def n := `sorry\n",
         "def «sorry» := 1\n",
@@ -69,7 +70,7 @@ def test_columns_are_one_based_code_points() -> None:
         'def r := r#"raw "sorry" string"#\n',
         'def r := r"raw \\ sorry"\n',
         'def i := s!"{1 + 1} sorry {"nested"} sorry"\n',
-        "macro \"x\" : tactic => `(tactic| sorry)\n",
+        'macro "x" : tactic => `(tactic| sorry)\n',
         "def f (x : Nat) := x.partial\n",
         "def x := Foo.sorry\n",
     ],
@@ -83,24 +84,32 @@ def test_not_a_finding(src: str) -> None:
     [
         ("theorem t : 1 = 1 := by sorry\n", [("sorry", "t")]),
         ("theorem t : 1 = 1 := by\n  admit\n", [("admit", "t")]),
-        ("namespace A\nnamespace B\naxiom x : False\nend B\naxiom y : False\nend A\naxiom z : False\n",
-         [("axiom", "A.B.x"), ("axiom", "A.y"), ("axiom", "z")]),
+        (
+            "namespace A\nnamespace B\naxiom x : False\nend B\naxiom y : False\nend A\naxiom z : False\n",
+            [("axiom", "A.B.x"), ("axiom", "A.y"), ("axiom", "z")],
+        ),
         ("namespace A.B\naxiom x : False\nend A.B\n", [("axiom", "A.B.x")]),
         ("namespace A\nsection S\naxiom x : False\nend S\nend A\n", [("axiom", "A.x")]),
         ("namespace A\naxiom _root_.top : False\nend A\n", [("axiom", "top")]),
         ("namespace A\nprivate axiom hidden : False\nend A\n", [("axiom", "A.hidden")]),
         ("namespace A\nnoncomputable section\nopaque o : Nat\nend\nend A\n", [("opaque", "A.o")]),
-        ("@[\n  extern \"c\"]\ndef f : Nat := 0\n", [("extern", "f")]),
+        ('@[\n  extern "c"]\ndef f : Nat := 0\n', [("extern", "f")]),
         ("@[simp, implemented_by g]\ndef f : Nat := 0\n", [("implemented_by", "f")]),
         ("attribute [implemented_by g] f\n", [("implemented_by", "f")]),
         ("set_option debug.skipKernelTC true\n", [("set_option", "")]),
-        ("set_option debug.skipKernelTC true in\ntheorem t : True := trivial\n", [("set_option", "t")]),
+        (
+            "set_option debug.skipKernelTC true in\ntheorem t : True := trivial\n",
+            [("set_option", "t")],
+        ),
         ("set_option debug.skipKernelTC false\n", []),
         ("theorem t : 2 = 2 := by decide +native\n", [("native_decide", "t")]),
         ("theorem t : x = y := Lean.ofReduceBool _ _ rfl\n", [("native_decide", "t")]),
         ("private unsafe def u : Nat := 0\n", [("unsafe", "u")]),
         ("partial def p : Nat → Nat := p\n", [("partial", "p")]),
-        ("mutual\ntheorem a : True := sorry\nend\naxiom b : True\n", [("sorry", "a"), ("axiom", "b")]),
+        (
+            "mutual\ntheorem a : True := sorry\nend\naxiom b : True\n",
+            [("sorry", "a"), ("axiom", "b")],
+        ),
     ],
 )
 def test_finding(src: str, expected: list[tuple[str, str]]) -> None:
@@ -151,7 +160,10 @@ def test_sarif_output(tmp_path: Path) -> None:
     assert len(results) == 13
     first = results[0]
     assert first["ruleId"] == "tlean/sorry"
-    assert first["locations"][0]["physicalLocation"]["region"] == {"startLine": 25, "startColumn": 51}
+    assert first["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 25,
+        "startColumn": 51,
+    }
 
 
 def test_missing_path_is_a_clean_error() -> None:
@@ -193,7 +205,12 @@ def test_names_index_fields_and_constructors(tmp_path: Path) -> None:
         "-- NN.Spec.inAComment is not a reference\n"
     )
     idx = build_index(root)
-    assert {"NN.Spec.Dims.rows", "NN.Spec.Dims.cols", "NN.Spec.Op.add", "NN.Spec.Op.mul"} <= idx.names
+    assert {
+        "NN.Spec.Dims.rows",
+        "NN.Spec.Dims.cols",
+        "NN.Spec.Op.add",
+        "NN.Spec.Op.mul",
+    } <= idx.names
     res = check_names([root], root, base=tmp_path)
     assert [r.name for r in res.unresolved] == ["NN.Spec.missing", "NN.Spec.Op.div"]
     assert res.unresolved[0].file == "NN/Use.lean"
@@ -210,3 +227,11 @@ def test_repository_nn_has_zero_findings_and_stable_json() -> None:
     b = subprocess.run(cmd, cwd=REPO, capture_output=True, check=True).stdout
     assert a == b
     assert json.loads(a)["findings"] == []
+
+
+def test_bench_script_runs_on_a_small_tree() -> None:
+    bench = REPO / "scripts" / "bench_scan.py"
+    cmd = [sys.executable, str(bench), "--files", "20", "--repeat", "1"]
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stderr
+    assert "scanned 20 files" in res.stdout and "lines/s" in res.stdout

@@ -44,9 +44,11 @@ def constant_inputs(model: onnx.ModelProto) -> list[str]:
     for vi in g.input:
         if vi.name in inits:
             continue
-        if vi.type.tensor_type.elem_type != onnx.TensorProto.FLOAT:
-            out.append(vi.name)
-        elif uses.get(vi.name) and uses[vi.name] <= CONSTANT_POSITIONS:
+        if (
+            vi.type.tensor_type.elem_type != onnx.TensorProto.FLOAT
+            or uses.get(vi.name)
+            and uses[vi.name] <= CONSTANT_POSITIONS
+        ):
             out.append(vi.name)
     return out
 
@@ -74,8 +76,7 @@ class TleanRep(BackendRep):
         consts = {n: np.asarray(feeds[n]) for n in self.bound}
         shapes = {n: list(np.shape(feeds[n])) for n in self.dynamic if n in feeds}
         key = repr(sorted(shapes.items())).encode() + b"".join(
-            n.encode() + str(a.dtype).encode() + str(a.shape).encode() + a.tobytes()
-            for n, a in sorted(consts.items())
+            n.encode() + str(a.dtype).encode() + str(a.shape).encode() + a.tobytes() for n, a in sorted(consts.items())
         )
         if key not in self._cache:
             self._cache[key] = import_model(self.model, constants=consts, input_shapes=shapes)
@@ -101,7 +102,9 @@ class TleanBackend(Backend):
         return TleanRep(model)
 
     @classmethod
-    def run_model(cls, model: onnx.ModelProto, inputs: Any, device: str = "CPU", **kwargs: Any) -> tuple[np.ndarray, ...]:
+    def run_model(
+        cls, model: onnx.ModelProto, inputs: Any, device: str = "CPU", **kwargs: Any
+    ) -> tuple[np.ndarray, ...]:
         return cls.prepare(model, device, **kwargs).run(inputs)
 
     @classmethod

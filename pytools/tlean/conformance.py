@@ -90,9 +90,10 @@ def select() -> Selection:
 
     from onnx.backend.test.loader import load_model_tests
 
-    from tlean.onnx_import import REGISTRY
-    from tlean.onnx_import import families  # noqa: F401
-
+    from tlean.onnx_import import (
+        REGISTRY,
+        families,  # noqa: F401
+    )
     from tlean.onnx_import.constants import FOLD_ONLY
 
     # In scope: ops that map to op set v1, plus the import-time-only Constant/Shape/Size.

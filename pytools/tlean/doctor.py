@@ -17,7 +17,13 @@ _REQUIRED = {"onnx", "numpy", "pydantic", "typer", "rich", "jinja2"}
 def diagnose() -> dict[str, Any]:
     """A JSON-ready report: each component with found/version/required."""
     rows: list[dict[str, Any]] = [
-        {"name": "python", "found": True, "version": platform.python_version(), "path": sys.executable, "required": True},
+        {
+            "name": "python",
+            "found": True,
+            "version": platform.python_version(),
+            "path": sys.executable,
+            "required": True,
+        },
         {"name": "tlean", "found": True, "version": __version__, "path": None, "required": True},
     ]
     for pkg in _PACKAGES:
@@ -25,8 +31,12 @@ def diagnose() -> dict[str, Any]:
             version: str | None = importlib.metadata.version(pkg)
         except importlib.metadata.PackageNotFoundError:
             version = None
-        rows.append({"name": pkg, "found": version is not None, "version": version, "path": None, "required": pkg in _REQUIRED})
+        rows.append(
+            {"name": pkg, "found": version is not None, "version": version, "path": None, "required": pkg in _REQUIRED}
+        )
     for tool in toolchain().values():
-        rows.append({"name": tool.name, "found": tool.found, "version": tool.version, "path": tool.path, "required": False})
+        rows.append(
+            {"name": tool.name, "found": tool.found, "version": tool.version, "path": tool.path, "required": False}
+        )
     ok = all(r["found"] for r in rows if r["required"])
     return {"format": "tlean.doctor.v1", "ok": ok, "components": rows}

@@ -90,7 +90,7 @@ def _linear(x: Array, w: Array, b: Array | None) -> Array:
 
 def _taps(xp: Array, i: int, j: int, sh: int, sw: int, oh: int, ow: int) -> Array:
     """The strided view of ``xp`` seen by kernel tap (i, j) for every output position."""
-    return xp[:, :, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw]  # type: ignore[no-any-return]
+    return xp[:, :, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw]
 
 
 def _conv2d(a: ir.Conv2dAttrs, x: Array, w: Array, b: Array | None, out: tuple[int, ...]) -> Array:

@@ -61,9 +61,7 @@ def inspect_model(
         "producer": f"{model.producer_name} {model.producer_version}".strip(),
         "graph_name": g.name,
         "inputs": [
-            {"name": vi.name, "shape": _shape_text(vi), "dtype": _dtype(vi)}
-            for vi in g.input
-            if vi.name not in inits
+            {"name": vi.name, "shape": _shape_text(vi), "dtype": _dtype(vi)} for vi in g.input if vi.name not in inits
         ],
         "outputs": [{"name": vi.name, "shape": _shape_text(vi), "dtype": _dtype(vi)} for vi in g.output],
         "parameters": {

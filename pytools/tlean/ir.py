@@ -469,9 +469,7 @@ def _attrs_schema_extra(schema: dict[str, Any]) -> None:
     for spec in OPS.values():
         sub = spec.attrs.model_json_schema()
         sub.pop("title", None)
-        clauses.append(
-            {"if": {"properties": {"op": {"const": spec.name}}}, "then": {"properties": {"attrs": sub}}}
-        )
+        clauses.append({"if": {"properties": {"op": {"const": spec.name}}}, "then": {"properties": {"attrs": sub}}})
     schema["allOf"] = clauses
 
 
@@ -512,7 +510,7 @@ class Graph(BaseModel):
 
     model_config = ConfigDict(extra="forbid", ser_json_inf_nan="strings")
 
-    format: Literal["tlean.ir.v1"] = IR_FORMAT
+    format: Literal["tlean.ir.v1"] = "tlean.ir.v1"
     name: str = "model"
     inputs: list[TensorDecl]
     params: list[TensorDecl] = Field(default_factory=list)
@@ -582,9 +580,7 @@ def check(graph: Graph) -> None:
         except ValidationError as e:
             raise IRCheckError(f"{node.op}: bad attributes: {_first_error(e)}", k) from None
         if not spec.arity_ok(len(node.inputs)):
-            raise IRCheckError(
-                f"{node.op} takes {spec.arity_text()} input(s), got {len(node.inputs)}", k
-            )
+            raise IRCheckError(f"{node.op} takes {spec.arity_text()} input(s), got {len(node.inputs)}", k)
         for i in node.inputs:
             if i >= k:
                 raise IRCheckError(f"input {i} is not an earlier node (forward reference)", k)
@@ -599,18 +595,14 @@ def check(graph: Graph) -> None:
             continue
         if node.op == "const":
             if len(attrs.bits) != math.prod(shape):
-                raise IRCheckError(
-                    f"const has {len(attrs.bits)} values for shape {list(shape)}", k
-                )
+                raise IRCheckError(f"const has {len(attrs.bits)} values for shape {list(shape)}", k)
             continue
         try:
             want = infer_shape(node.op, attrs, [graph.shape_of(i) for i in node.inputs])
         except ValueError as e:
             raise IRCheckError(str(e), k) from None
         if shape != want:
-            raise IRCheckError(
-                f"{node.op}: declared shape {list(shape)} but the shape rule gives {list(want)}", k
-            )
+            raise IRCheckError(f"{node.op}: declared shape {list(shape)} but the shape rule gives {list(want)}", k)
     if not graph.outputs:
         raise IRCheckError("graph has no outputs")
     for o in graph.outputs:

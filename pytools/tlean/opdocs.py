@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from tlean import ir
-from tlean.onnx_import import REGISTRY
-from tlean.onnx_import import families  # noqa: F401
+from tlean.onnx_import import (
+    REGISTRY,
+    families,  # noqa: F401
+)
 from tlean.onnx_import.registry import MIN_OPSET
 
 

@@ -23,7 +23,9 @@ def inspect_tables(out: Console, info: dict[str, Any], *, show_nodes: bool) -> N
     for key in ("file", "opset", "ir_version", "producer", "sha256"):
         head.add_row(Text(key, style="bold"), Text(str(info[key])))
     params = info["parameters"]
-    head.add_row(Text("parameters", style="bold"), Text(f"{params['tensors']} tensors, {params['elements']:,} elements"))
+    head.add_row(
+        Text("parameters", style="bold"), Text(f"{params['tensors']} tensors, {params['elements']:,} elements")
+    )
     out.print(head)
 
     io = Table(title="Inputs and outputs", title_justify="left")
@@ -49,8 +51,12 @@ def inspect_tables(out: Console, info: dict[str, Any], *, show_nodes: bool) -> N
             nodes.add_column(col)
         for row in info["nodes"]:
             nodes.add_row(
-                str(row["index"]), Text(row["name"]), row["op_type"], Text(", ".join(row["outputs"])),
-                _yes(row["supported"]), Text(row["reason"]),
+                str(row["index"]),
+                Text(row["name"]),
+                row["op_type"],
+                Text(", ".join(row["outputs"])),
+                _yes(row["supported"]),
+                Text(row["reason"]),
             )
         out.print(nodes)
 
@@ -76,9 +82,7 @@ def run_tables(out: Console, rows: list[dict[str, Any]]) -> None:
         return "—" if v is None else f"{v:.6g}"
 
     for r in rows:
-        extra = r.get("saved") or (
-            " ".join(f"{v:.6g}" for v in r["values"]) if "values" in r else ""
-        )
+        extra = r.get("saved") or (" ".join(f"{v:.6g}" for v in r["values"]) if "values" in r else "")
         table.add_row(Text(r["name"]), _shape(r["shape"]), fmt(r["min"]), fmt(r["max"]), fmt(r["mean"]), Text(extra))
     out.print(table)
 
@@ -89,9 +93,13 @@ def doctor_table(out: Console, report: dict[str, Any]) -> None:
         table.add_column(col)
     for r in report["components"]:
         need = "core" if r["required"] else ("Lean steps" if r["name"] in ("elan", "lake", "lean") else "optional")
-        found = Text("found", style="green") if r["found"] else Text("missing", style="red" if r["required"] else "yellow")
+        found = (
+            Text("found", style="green") if r["found"] else Text("missing", style="red" if r["required"] else "yellow")
+        )
         table.add_row(r["name"], found, r["version"] or "—", Text(r["path"] or ""), need)
     out.print(table)
     if not any(r["found"] for r in report["components"] if r["name"] == "lake"):
-        out.print("[yellow]lake not found[/]: Lean steps (build, audit, --check-lean) will be skipped; "
-                  "install the toolchain with elan (see README).")
+        out.print(
+            "[yellow]lake not found[/]: Lean steps (build, audit, --check-lean) will be skipped; "
+            "install the toolchain with elan (see README)."
+        )

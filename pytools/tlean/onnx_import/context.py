@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import onnx
@@ -70,9 +70,7 @@ class Builder:
         arr = np.array(value, dtype=np.float32, order="C")  # (ascontiguousarray would make 0-d 1-d)
         self.params.append(ir.TensorDecl(name=name, shape=list(arr.shape)))
         self.param_values[name] = arr
-        return self._push(
-            ir.Node(op="param", attrs={"index": len(self.params) - 1}, shape=list(arr.shape), name=name)
-        )
+        return self._push(ir.Node(op="param", attrs={"index": len(self.params) - 1}, shape=list(arr.shape), name=name))
 
     def _push(self, node: ir.Node) -> int:
         self.nodes.append(node)
@@ -90,9 +88,7 @@ class Builder:
         if v.is_initializer or arr.size > CONST_MAX_ELEMENTS:
             nid = self.add_param(v.name or f"const_{len(self.nodes)}", arr)
         else:
-            nid = self._push(
-                ir.Node(op="const", attrs={"bits": ir.f32_bits(arr)}, shape=list(arr.shape), name=v.name)
-            )
+            nid = self._push(ir.Node(op="const", attrs={"bits": ir.f32_bits(arr)}, shape=list(arr.shape), name=v.name))
         v.node = nid  # later uses of the same value share the leaf
         return nid
 
@@ -101,7 +97,7 @@ class Builder:
         spec = ir.OPS[op]
         typed = spec.attrs.model_validate(attrs or {})
         shape = ir.infer_shape(op, typed, [tuple(self.nodes[i].shape) for i in inputs])
-        nid = self._push(ir.Node(op=op, inputs=inputs, attrs=typed.model_dump(), shape=list(shape), name=name))
+        nid = self._push(ir.Node(op=cast(ir.OpName, op), inputs=inputs, attrs=typed.model_dump(), shape=list(shape), name=name))
         return Value(shape=shape, node=nid, name=name)
 
 

@@ -132,7 +132,8 @@ def topo_order(nodes: Sequence[onnx.NodeProto], known: set[str]) -> list[int]:
     if len(order) != len(nodes):
         stuck = [_label(nodes[i]) for i in range(len(nodes)) if remaining[i] > 0]
         raise GraphStructureError(
-            "the graph has a cycle; nodes on or after it: " + ", ".join(stuck[:12])
+            "the graph has a cycle; nodes on or after it: "
+            + ", ".join(stuck[:12])
             + (f" (+{len(stuck) - 12} more)" if len(stuck) > 12 else "")
         )
     return order
@@ -296,7 +297,8 @@ def import_model(
     if dynamic:
         example = real_inputs[0].name
         raise DynamicShapeError(
-            "these model inputs have dimensions that are not fixed:\n" + "\n".join(dynamic)
+            "these model inputs have dimensions that are not fixed:\n"
+            + "\n".join(dynamic)
             + f"\nfix each with --input-shape NAME=D1,D2,... (e.g. --input-shape {example}=1,3,224,224)"
         )
 

@@ -116,9 +116,7 @@ def tensor_to_array(t: onnx.TensorProto, model_dir: Path | None) -> np.ndarray:
         except (ValueError, TypeError) as e:
             raise ModelLoadError(f"tensor {t.name!r}: cannot decode its data ({e})") from None
     if model_dir is None:
-        raise UnsafePathError(
-            f"tensor {t.name!r} has external data but the model was not loaded from a file"
-        )
+        raise UnsafePathError(f"tensor {t.name!r} has external data but the model was not loaded from a file")
     info = {e.key: e.value for e in t.external_data}
     path = _external_path(model_dir, info.get("location", ""), t.name)
     offset = int(info.get("offset", "0") or 0)
@@ -130,8 +128,7 @@ def tensor_to_array(t: onnx.TensorProto, model_dir: Path | None) -> np.ndarray:
     size = path.stat().st_size
     if offset < 0 or offset + length > size:
         raise ModelLoadError(
-            f"tensor {t.name!r}: external data [{offset}, {offset + length}) lies outside "
-            f"{path.name} ({size} bytes)"
+            f"tensor {t.name!r}: external data [{offset}, {offset + length}) lies outside {path.name} ({size} bytes)"
         )
     with path.open("rb") as f:
         f.seek(offset)

@@ -52,6 +52,4 @@ def decode_window(ctx: NodeCtx, spatial: tuple[int, ...], kernel: list[int] | No
         raise Unsupported("kernel, strides and dilations must be positive")
     if r == 1:
         return Window((1, k[0]), (1, s[0]), (0, begins[0], 0, ends[0]), (1, d[0]), True)
-    return Window(
-        (k[0], k[1]), (s[0], s[1]), (begins[0], begins[1], ends[0], ends[1]), (d[0], d[1]), False
-    )
+    return Window((k[0], k[1]), (s[0], s[1]), (begins[0], begins[1], ends[0], ends[1]), (d[0], d[1]), False)

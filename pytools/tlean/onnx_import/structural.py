@@ -116,7 +116,11 @@ def transpose(ctx: NodeCtx) -> list[Value]:
 
 @register("Concat", [4, 11, 13], "structural")
 def concat(ctx: NodeCtx) -> list[Value]:
-    present = [i for i, v in enumerate(ctx.inputs) if v is not None and math.prod(v.shape) > 0 or (v is not None and len(ctx.inputs) == 1)]
+    present = [
+        i
+        for i, v in enumerate(ctx.inputs)
+        if v is not None and math.prod(v.shape) > 0 or (v is not None and len(ctx.inputs) == 1)
+    ]
     if not present:
         raise Unsupported("Concat of empty tensors only")
     r = len(ctx.input(present[0]).shape)
@@ -138,8 +142,16 @@ def clamp_slice(start: int, end: int, step: int, dim: int) -> tuple[int, int]:
     return min(max(start, 0), max(dim - 1, 0)), min(max(end, -1), dim - 1)
 
 
-def _emit_slice(ctx: NodeCtx, nid: int, shape: tuple[int, ...], starts: list[int], ends: list[int],
-                axes: list[int], steps: list[int], name: str | None = None) -> Value:
+def _emit_slice(
+    ctx: NodeCtx,
+    nid: int,
+    shape: tuple[int, ...],
+    starts: list[int],
+    ends: list[int],
+    axes: list[int],
+    steps: list[int],
+    name: str | None = None,
+) -> Value:
     r = len(shape)
     if not (len(starts) == len(ends) == len(axes) == len(steps)):
         raise Unsupported("starts, ends, axes and steps differ in length")
@@ -208,8 +220,14 @@ def pad(ctx: NodeCtx) -> list[Value]:
         crop = [(i, -min(full[i], 0), shape[i] + min(full[i + r], 0)) for i in range(r)]
         crop = [c for c in crop if c[1] > 0 or c[2] < shape[c[0]]]
         sl = _emit_slice(
-            ctx, nid, shape, [c[1] for c in crop], [c[2] for c in crop], [c[0] for c in crop],
-            [1] * len(crop), name=f"{ctx.name}/crop",
+            ctx,
+            nid,
+            shape,
+            [c[1] for c in crop],
+            [c[2] for c in crop],
+            [c[0] for c in crop],
+            [1] * len(crop),
+            name=f"{ctx.name}/crop",
         )
         assert sl.node is not None
         nid, shape = sl.node, sl.shape

@@ -1,0 +1,21 @@
+import Lake
+open Lake DSL
+
+/-! Lake configuration of tlean: core Lean 4 only (no Mathlib). -/
+
+package tlean
+
+/-- The tlean Lean library: specification, IR, runtime, proofs. -/
+@[default_target]
+lean_lib NN
+
+/-- Lean tests (`#guard` checks run while the test modules elaborate, plus a runtime smoke test
+of the compiled `Float32` path when the executable runs). `lake test` builds and runs it. -/
+@[test_driver]
+lean_exe nn_tests where
+  root := `NN.Tests.Main
+
+/-- The audit executable: lists the declarations of `NN` with the axioms they depend on. -/
+lean_exe tlean_audit where
+  root := `NN.Audit.Main
+  supportInterpreter := true
