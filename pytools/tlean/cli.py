@@ -127,6 +127,66 @@ def run(
 
 @app.command()
 @handles_errors
+def export(
+    model: Annotated[Path, typer.Argument(help="ONNX model file.")],
+    name: Annotated[str | None, typer.Option("--name", help="Lean module name (default: from the file name).")] = None,
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Where the .lean module and .tlp payload go.")] = Path(
+        "NN/Models"
+    ),
+    input_shape: InputShapeOpt = None,
+    check: Annotated[bool, typer.Option("--check", help="Compare tlean.evaluate with onnxruntime.")] = False,
+    check_lean: Annotated[
+        bool, typer.Option("--check-lean", help="Build the module and compare the Lean evaluator (needs lake).")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing module and payload.")] = False,
+    max_elements: MaxElementsOpt = DEFAULT_MAX_ELEMENTS,
+    as_json: JsonOpt = False,
+) -> None:
+    """Export a model to a Lean module (NN/Models/<Name>.lean) and a pinned payload (.tlp)."""
+    from tlean.export import export_onnx
+
+    with render.progress(err, enabled=not as_json) as progress:
+        result = export_onnx(
+            model, name=name, out_dir=out_dir, input_shapes=parse_input_shapes(input_shape), force=force,
+            max_elements=max_elements, progress=progress,
+        )
+    data: dict[str, Any] = result.to_json()
+    failed = False
+    if check:
+        from tlean.check import check_against_onnxruntime
+
+        report = check_against_onnxruntime(model, result.imported)
+        data["check"] = report.to_json()
+        failed |= not report.passed
+    if check_lean:
+        data["check_lean"] = _check_lean(result, quiet=as_json)
+        failed |= data["check_lean"].get("passed") is False
+    if as_json:
+        _print_json(data)
+    else:
+        render.export_summary(out, data)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _check_lean(result: Any, *, quiet: bool) -> dict[str, Any]:
+    import os
+
+    from tlean.lake import lake_available
+
+    if not lake_available():
+        reason = "`lake` is not on PATH (install the toolchain with elan, see README)"
+        if os.environ.get("TLEAN_REQUIRE_LEAN") == "1":
+            raise UsageError(reason + "; TLEAN_REQUIRE_LEAN=1 makes this an error")
+        return {"skipped": True, "reason": reason}
+    from tlean.lean_check import check_with_lean
+
+    report = check_with_lean(result, on_line=None if quiet else (lambda line: err.print(line, markup=False)))
+    return report.to_json()
+
+
+@app.command()
+@handles_errors
 def doctor(as_json: JsonOpt = False) -> None:
     """Report Python, onnx, onnxruntime and the Lean toolchain: found or not, with versions."""
     from tlean.doctor import diagnose

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -103,3 +106,51 @@ def doctor_table(out: Console, report: dict[str, Any]) -> None:
             "[yellow]lake not found[/]: Lean steps (build, audit, --check-lean) will be skipped; "
             "install the toolchain with elan (see README)."
         )
+
+
+@contextmanager
+def progress(console: Console, *, enabled: bool = True) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A rich progress bar fed by the library's ``(stage, done, total)`` callbacks."""
+    if not enabled:
+        yield None
+        return
+    labels = {"import": "importing", "payload": "writing payload", "lean": "writing Lean"}
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=max(total, 1))
+            bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+        yield update
+
+
+def export_summary(out: Console, data: dict[str, Any]) -> None:
+    """What was written, and the parity checks as a table."""
+    out.print(f"[green]exported[/] {data['module']}: {data['nodes']} nodes, {data['params']} parameter tensors "
+              f"({data['param_elements']:,} elements) in {data['seconds']:.2f} s")
+    out.print(Text(f"  module  {data['lean']}"))
+    out.print(Text(f"  payload {data['payload']} (SHA-256 {data['payload_sha256']})"))
+    for key, title in (("check", "--check"), ("check_lean", "--check-lean")):
+        rep = data.get(key)
+        if rep is None:
+            continue
+        if rep.get("skipped"):
+            out.print(f"[yellow]{title} skipped[/]: {rep['reason']}")
+            continue
+        table = Table(title=f"{title}: tlean vs {rep['peer']} (seeds {rep['seeds']}; pass: |Δ| ≤ {rep['atol']:g} + "
+                            f"{rep['rtol']:g}·|want|)", title_justify="left")
+        for col in ("output", "shape", "max abs err", "max rel err", "max ULP", "result"):
+            table.add_column(col)
+        for o in rep["outputs"]:
+            table.add_row(Text(o["name"]), _shape(o["shape"]), f"{o['max_abs']:.3g}", f"{o['max_rel']:.3g}",
+                          str(o["max_ulp"]), _pass(o["passed"]))
+        out.print(table)
+
+
+def _pass(ok: bool) -> Text:
+    return Text("pass", style="green") if ok else Text("FAIL", style="bold red")

@@ -15,7 +15,7 @@ from tlean.onnx_import.context import NodeCtx, Unsupported, Value
 from tlean.onnx_import.registry import register
 
 FOLD_ONLY = (
-    "ConstantOfShape", "Gather", "Range", "Equal", "Where", "Expand", "Tile",
+    "ConstantOfShape", "Range", "Equal", "Where", "Expand", "Tile",
     "GatherElements", "Not", "Less", "Greater", "NonZero",
 )  # fmt: skip
 

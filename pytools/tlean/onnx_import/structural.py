@@ -293,3 +293,42 @@ def cast_like(ctx: NodeCtx) -> list[Value]:
     if dtype != np.float32:
         raise Unsupported("CastLike of a runtime tensor to a type other than float32 is outside op set v1")
     return [ctx.input(0)]
+
+
+@register("Gather", [1, 11, 13], "structural")
+def gather(ctx: NodeCtx) -> list[Value]:
+    """Gather with constant indices is data movement: slices (and a reshape or a concat).
+
+    A scalar index becomes a one-element slice with the axis dropped; a 1-D index list becomes
+    one strided slice when it is an arithmetic progression, else a concat of one-element slices.
+    """
+    x = ctx.input(0)
+    idx_v = ctx.input(1)
+    if not idx_v.is_const:
+        raise Unsupported("Gather with indices computed at run time is outside op set v1")
+    idx = idx_v.array()
+    r = len(x.shape)
+    axis = normalize_axis(int(ctx.attr("axis", 0)), r)
+    dim = x.shape[axis]
+    if idx.ndim > 1:
+        raise Unsupported("Gather with multi-dimensional indices is outside op set v1")
+    flat = [int(i) + dim if int(i) < 0 else int(i) for i in idx.ravel()]
+    if any(not 0 <= i < dim for i in flat):
+        raise Unsupported(f"Gather index out of range for axis {axis} of size {dim}")
+    nid = ctx.node_id(0)
+    if idx.ndim == 0:
+        sl = _emit_slice(ctx, nid, x.shape, [flat[0]], [flat[0] + 1], [axis], [1], name=f"{ctx.name}/slice")
+        assert sl.node is not None
+        shape = x.shape[:axis] + x.shape[axis + 1 :]
+        return [Value(shape=shape, node=ctx.reshape(sl.node, shape, name=ctx.name))]
+    if not flat:
+        raise Unsupported("Gather with no indices")
+    step = flat[1] - flat[0] if len(flat) > 1 else 1
+    if step != 0 and all(b - a == step for a, b in zip(flat, flat[1:], strict=False)):
+        end = flat[-1] + step
+        return [_emit_slice(ctx, nid, x.shape, [flat[0]], [end if end >= 0 else -dim - 1], [axis], [step])]
+    parts = [
+        _emit_slice(ctx, nid, x.shape, [i], [i + 1], [axis], [1], name=f"{ctx.name}/pick{k}").node
+        for k, i in enumerate(flat)
+    ]
+    return [ctx.emit("concat", parts, {"axis": axis})]  # type: ignore[arg-type]
