@@ -27,6 +27,9 @@ import NN.Proofs.IRExec.Softmax
 import NN.Proofs.IRExec.Structural
 import NN.Proofs.IRExec.Reductions
 import NN.Proofs.IRExec
+import NN.Runtime.SHA256
+import NN.Runtime.Payload
+import NN.Runtime.Run
 
 /-!
 # tlean

@@ -34,3 +34,12 @@ def test_resolution_uses_since_version() -> None:
     assert REGISTRY.resolve("Relu", "", 13).converter.since_version == 13  # type: ignore[union-attr]
     assert "outside op set v1" in REGISTRY.resolve("Erf", "", 13).reason
     assert "domain" in REGISTRY.resolve("Relu", "com.microsoft", 1).reason
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    blocks = [b.strip() for b in readme.split("```sh")[1:]]
+    commands = [b.split("```")[0].strip() for b in blocks]
+    test_cmd = next(c for c in commands if "pytest" in c)
+    assert test_cmd in ci

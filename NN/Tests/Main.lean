@@ -1,12 +1,17 @@
 import NN.Tests.IRExec
+import NN.Tests.SHA256
+import NN.Tests.Payload
 
 /-!
 # `lake test` driver
 
-Importing `NN.Tests.IRExec` runs its `#guard` checks at build time. At run time this executable
-also exercises the compiled `Float32` path: softmax, sigmoid and layer normalisation of `[1, 2, 3]`
-through both the IR denotation and the compiled evaluator, compared bit for bit with each other
-and, within `1e-5`, with NumPy's binary32 results.
+Importing `NN.Tests.IRExec`, `NN.Tests.SHA256` and `NN.Tests.Payload` runs their `#guard` checks
+at build time. At run time this executable also exercises the compiled `Float32` path: softmax,
+sigmoid and layer normalisation of `[1, 2, 3]` through both the IR denotation and the compiled
+evaluator, compared bit for bit with each other and, within `1e-5`, with NumPy's binary32
+results; and the payload path: the committed fixture `tests/fixtures/payload/small.tlp` loaded
+with its pinned SHA-256 and re-encoded byte for byte (`NN.Tests.payloadFixtureOk`), and a model
+run from payload files by `NN.Runtime.runModelMain` (`NN.Tests.runnerOk`).
 
 ## Main definitions
 
@@ -77,7 +82,9 @@ def main : IO UInt32 := do
   IO.println s!"IR and compiled evaluator agree bit for bit: {same}"
   IO.println s!"Float32 results within 1e-5 of NumPy: {okIR}"
   IO.println s!"IR outputs: {viaIR}"
-  if same && okIR && checks floatGraph then
+  let payloadOk ← payloadFixtureOk
+  let runnerPassed ← runnerOk
+  if same && okIR && checks floatGraph && payloadOk && runnerPassed then
     IO.println "all Lean tests passed"
     return 0
   else

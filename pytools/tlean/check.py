@@ -56,7 +56,7 @@ def ulp_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         i = np.ascontiguousarray(x, dtype=np.float32).view(np.int32).astype(np.int64)
         return np.where(i < 0, -(i & 0x7FFFFFFF), i)
 
-    return np.abs(ordered(a) - ordered(b))
+    return np.asarray(np.abs(ordered(a) - ordered(b)), dtype=np.int64)
 
 
 def random_feeds(imported: ImportedModel, seed: int) -> dict[str, np.ndarray]:
@@ -64,7 +64,9 @@ def random_feeds(imported: ImportedModel, seed: int) -> dict[str, np.ndarray]:
     return {d.name: rng.standard_normal(d.shape).astype(np.float32) for d in imported.graph.inputs}
 
 
-def compare(got: Sequence[np.ndarray], want: Sequence[np.ndarray], rows: list[OutputCheck], rtol: float, atol: float) -> None:
+def compare(
+    got: Sequence[np.ndarray], want: Sequence[np.ndarray], rows: list[OutputCheck], rtol: float, atol: float
+) -> None:
     """Folds one run's disagreement into ``rows`` (one per output)."""
     for row, g, w in zip(rows, got, want, strict=True):
         g = np.asarray(g, dtype=np.float32)
@@ -87,8 +89,12 @@ def compare(got: Sequence[np.ndarray], want: Sequence[np.ndarray], rows: list[Ou
 
 
 def check_against_onnxruntime(
-    model_path: str | os.PathLike[str], imported: ImportedModel, *, seeds: Sequence[int] = (0, 1, 2),
-    rtol: float = RTOL, atol: float = ATOL,
+    model_path: str | os.PathLike[str],
+    imported: ImportedModel,
+    *,
+    seeds: Sequence[int] = (0, 1, 2),
+    rtol: float = RTOL,
+    atol: float = ATOL,
 ) -> CheckReport:
     """Runs tlean.evaluate and onnxruntime on the same seeded inputs and records the errors."""
     import onnxruntime as ort
@@ -96,7 +102,9 @@ def check_against_onnxruntime(
     sess = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
     names = imported.graph.output_names or [f"output_{i}" for i in range(len(imported.graph.outputs))]
     report = CheckReport(peer=f"onnxruntime {ort.__version__}", seeds=list(seeds), rtol=rtol, atol=atol)
-    report.outputs = [OutputCheck(n, list(imported.graph.nodes[o].shape)) for n, o in zip(names, imported.graph.outputs, strict=True)]
+    report.outputs = [
+        OutputCheck(n, list(imported.graph.nodes[o].shape)) for n, o in zip(names, imported.graph.outputs, strict=True)
+    ]
     for seed in seeds:
         feeds = random_feeds(imported, seed)
         got = evaluate(imported.graph, feeds, imported.params)

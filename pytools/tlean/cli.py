@@ -147,8 +147,13 @@ def export(
 
     with render.progress(err, enabled=not as_json) as progress:
         result = export_onnx(
-            model, name=name, out_dir=out_dir, input_shapes=parse_input_shapes(input_shape), force=force,
-            max_elements=max_elements, progress=progress,
+            model,
+            name=name,
+            out_dir=out_dir,
+            input_shapes=parse_input_shapes(input_shape),
+            force=force,
+            max_elements=max_elements,
+            progress=progress,
         )
     data: dict[str, Any] = result.to_json()
     failed = False

@@ -48,6 +48,7 @@ class ExportResult:
     n_param_elements: int
     seconds: float
     imported: ImportedModel
+    onnx_path: Path | None = None  # the intermediate ONNX of export_torch, when kept
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -111,7 +112,9 @@ def export_imported(
     tmp = Path(tempfile.mkdtemp(dir=out, prefix=".tlean-export-"))
     try:
         sha = write_payload(tmp / payload_path.name, tensors(), shapes=[(p.name, tuple(p.shape)) for p in graph.params])
-        prov = Provenance(imported.source or "<in-memory model>", imported.sha256, imported.opset, imported.producer, graph_doc)
+        prov = Provenance(
+            imported.source or "<in-memory model>", imported.sha256, imported.opset, imported.producer, graph_doc
+        )
         if progress:
             progress("lean", 0, 1)
         text = render_model(module, graph, prov, _lean_payload_path(out, payload_path.name), sha)

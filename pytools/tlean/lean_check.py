@@ -36,7 +36,11 @@ def package_root(path: Path) -> Path:
 
 
 def check_with_lean(
-    result: ExportResult, *, seeds: Sequence[int] = (0,), rtol: float = 1e-4, atol: float = 1e-5,
+    result: ExportResult,
+    *,
+    seeds: Sequence[int] = (0,),
+    rtol: float = 1e-4,
+    atol: float = 1e-5,
     on_line: Callable[[str], None] | None = None,
 ) -> CheckReport:
     """Builds ``NN.Models.<module>``, runs it on seeded inputs, compares with tlean.evaluate."""
@@ -55,7 +59,9 @@ def check_with_lean(
         for seed in seeds:
             feeds = random_feeds(imported, seed)
             write_payload(work / "inputs.tlp", [(d.name, feeds[d.name]) for d in graph.inputs])
-            run = run_lake(["env", "lean", "--run", str(runner), str(work / "inputs.tlp"), str(work / "outputs.tlp")], root)
+            run = run_lake(
+                ["env", "lean", "--run", str(runner), str(work / "inputs.tlp"), str(work / "outputs.tlp")], root
+            )
             if not run.ok:
                 raise LeanCheckError(f"the Lean runner failed (exit {run.returncode}):\n{run.stderr or run.stdout}")
             lean_out = read_payload(work / "outputs.tlp")

@@ -71,8 +71,12 @@ def layout(tensors: Iterable[tuple[str, tuple[int, ...]]]) -> tuple[bytes, list[
     return header, entries, pos
 
 
-def write_payload(path: str | os.PathLike[str], tensors: Iterable[tuple[str, np.ndarray]] | dict[str, np.ndarray],
-                  *, shapes: list[tuple[str, tuple[int, ...]]] | None = None) -> str:
+def write_payload(
+    path: str | os.PathLike[str],
+    tensors: Iterable[tuple[str, np.ndarray]] | dict[str, np.ndarray],
+    *,
+    shapes: list[tuple[str, tuple[int, ...]]] | None = None,
+) -> str:
     """Writes ``tensors`` (name, float32 array) to ``path``; returns the file's SHA-256 (hex).
 
     With ``shapes`` given up front, ``tensors`` may be a generator producing one array at a time
@@ -90,7 +94,9 @@ def write_payload(path: str | os.PathLike[str], tensors: Iterable[tuple[str, np.
         count = 0
         for entry, (name, arr) in zip(entries, items, strict=True):
             if name != entry.name or tuple(arr.shape) != entry.shape:
-                raise ValueError(f"tensor {name!r} {arr.shape} does not match the declared {entry.name!r} {entry.shape}")
+                raise ValueError(
+                    f"tensor {name!r} {arr.shape} does not match the declared {entry.name!r} {entry.shape}"
+                )
             data = np.ascontiguousarray(arr, dtype="<f4").tobytes()
             pad = b"\0" * (_align(pos + len(data)) - pos - len(data))
             for chunk in (data, pad):
@@ -134,6 +140,8 @@ def read_table(path: str | os.PathLike[str]) -> list[Entry]:
             raise PayloadError(f"{p}: payload version {version}, this tlean reads version {VERSION}")
         if data_start % ALIGN or data_start > size:
             raise PayloadError(f"{p}: data start {data_start} is not 64-aligned or lies past the end ({size} bytes)")
+        if 24 + 24 * count > data_start:  # an entry takes at least 24 bytes
+            raise PayloadError(f"{p}: a table of {count} tensors runs past the data start {data_start}")
         entries: list[Entry] = []
         pos = 24
         expect = data_start

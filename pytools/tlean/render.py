@@ -116,8 +116,12 @@ def progress(console: Console, *, enabled: bool = True) -> Iterator[Callable[[st
         return
     labels = {"import": "importing", "payload": "writing payload", "lean": "writing Lean"}
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as bar:
         tasks: dict[str, Any] = {}
 
@@ -131,8 +135,10 @@ def progress(console: Console, *, enabled: bool = True) -> Iterator[Callable[[st
 
 def export_summary(out: Console, data: dict[str, Any]) -> None:
     """What was written, and the parity checks as a table."""
-    out.print(f"[green]exported[/] {data['module']}: {data['nodes']} nodes, {data['params']} parameter tensors "
-              f"({data['param_elements']:,} elements) in {data['seconds']:.2f} s")
+    out.print(
+        f"[green]exported[/] {data['module']}: {data['nodes']} nodes, {data['params']} parameter tensors "
+        f"({data['param_elements']:,} elements) in {data['seconds']:.2f} s"
+    )
     out.print(Text(f"  module  {data['lean']}"))
     out.print(Text(f"  payload {data['payload']} (SHA-256 {data['payload_sha256']})"))
     for key, title in (("check", "--check"), ("check_lean", "--check-lean")):
@@ -142,13 +148,22 @@ def export_summary(out: Console, data: dict[str, Any]) -> None:
         if rep.get("skipped"):
             out.print(f"[yellow]{title} skipped[/]: {rep['reason']}")
             continue
-        table = Table(title=f"{title}: tlean vs {rep['peer']} (seeds {rep['seeds']}; pass: |Δ| ≤ {rep['atol']:g} + "
-                            f"{rep['rtol']:g}·|want|)", title_justify="left")
+        table = Table(
+            title=f"{title}: tlean vs {rep['peer']} (seeds {rep['seeds']}; pass: |Δ| ≤ {rep['atol']:g} + "
+            f"{rep['rtol']:g}·|want|)",
+            title_justify="left",
+        )
         for col in ("output", "shape", "max abs err", "max rel err", "max ULP", "result"):
             table.add_column(col)
         for o in rep["outputs"]:
-            table.add_row(Text(o["name"]), _shape(o["shape"]), f"{o['max_abs']:.3g}", f"{o['max_rel']:.3g}",
-                          str(o["max_ulp"]), _pass(o["passed"]))
+            table.add_row(
+                Text(o["name"]),
+                _shape(o["shape"]),
+                f"{o['max_abs']:.3g}",
+                f"{o['max_rel']:.3g}",
+                str(o["max_ulp"]),
+                _pass(o["passed"]),
+            )
         out.print(table)
 
 

@@ -27,8 +27,14 @@ class TorchExportError(TleanError):
     code = "torch-export"
 
 
-def torch_to_onnx(module: Any, example_inputs: Sequence[Any], path: str | os.PathLike[str], *,
-                  input_names: Sequence[str] | None = None, opset: int = DEFAULT_OPSET) -> None:
+def torch_to_onnx(
+    module: Any,
+    example_inputs: Sequence[Any],
+    path: str | os.PathLike[str],
+    *,
+    input_names: Sequence[str] | None = None,
+    opset: int = DEFAULT_OPSET,
+) -> None:
     """Writes ``module`` (in eval mode) as ONNX to ``path``."""
     try:
         import torch
@@ -40,8 +46,9 @@ def torch_to_onnx(module: Any, example_inputs: Sequence[Any], path: str | os.Pat
     try:
         # Not under no_grad: there, modules such as TransformerEncoderLayer take a fused fast path
         # (aten::_transformer_encoder_layer_fwd) that has no ONNX export.
-        torch.onnx.export(module, args, str(path), input_names=names, opset_version=opset, dynamo=False,
-                          do_constant_folding=False)
+        torch.onnx.export(
+            module, args, str(path), input_names=names, opset_version=opset, dynamo=False, do_constant_folding=False
+        )
     except Exception as e:  # noqa: BLE001 - the exporter raises many kinds; all are user-facing here
         raise TorchExportError(f"torch.onnx.export failed for {type(module).__name__}: {e}") from None
 
@@ -56,11 +63,11 @@ def export_torch(
     opset: int = DEFAULT_OPSET,
     force: bool = False,
     progress: Progress | None = None,
-) -> tuple[ExportResult, Path | None]:
+) -> ExportResult:
     """Exports a ``torch.nn.Module`` like ``tlean export`` exports an ONNX file.
 
-    Returns the export result; the intermediate ONNX file is deleted (the second element is
-    ``None``) unless ``TLEAN_KEEP_ONNX=1``, in which case it is kept next to the module.
+    The intermediate ONNX file is deleted unless ``TLEAN_KEEP_ONNX=1``, in which case it is kept
+    next to the module and its path is ``result.onnx_path``.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -69,10 +76,9 @@ def export_torch(
         onnx_path = tmp / f"{name}.onnx"
         torch_to_onnx(module, example_inputs, onnx_path, input_names=input_names, opset=opset)
         result = export_onnx(onnx_path, name=name, out_dir=out, force=force, progress=progress)
-        kept = None
         if os.environ.get("TLEAN_KEEP_ONNX") == "1":
-            kept = out / f"{name}.onnx"
-            shutil.move(str(onnx_path), kept)
-        return result, kept
+            result.onnx_path = out / f"{name}.onnx"
+            shutil.move(str(onnx_path), result.onnx_path)
+        return result
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

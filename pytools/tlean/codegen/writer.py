@@ -43,7 +43,11 @@ def _list(items: list[str]) -> str:
 
 def _idents(alloc: IdentAllocator, rows: list[tuple[str, int]], fallback: str) -> list[dict[str, Any]]:
     return [
-        {"ident": alloc.ident(name, fallback), "id": nid, "doc": "`" + doc_text(name, 80) + "`" if name else "(unnamed)"}
+        {
+            "ident": alloc.ident(name, fallback),
+            "id": nid,
+            "doc": "`" + doc_text(name, 80) + "`" if name else "(unnamed)",
+        }
         for name, nid in rows
     ]
 
@@ -81,8 +85,12 @@ def render_model(module: str, graph: ir.Graph, prov: Provenance, payload_path: s
         "outputs": nat_list(graph.outputs),
         "node_names": _list([string_literal(n.name) for n in nodes]),
         "output_names": _list([string_literal(n) for n in out_names]),
-        "input_idents": _idents(IdentAllocator(), [(d.name, input_ids[i]) for i, d in enumerate(graph.inputs) if i in input_ids], "input"),
-        "param_idents": _idents(IdentAllocator(), [(d.name, param_ids[i]) for i, d in enumerate(graph.params) if i in param_ids], "param"),
+        "input_idents": _idents(
+            IdentAllocator(), [(d.name, input_ids[i]) for i, d in enumerate(graph.inputs) if i in input_ids], "input"
+        ),
+        "param_idents": _idents(
+            IdentAllocator(), [(d.name, param_ids[i]) for i, d in enumerate(graph.params) if i in param_ids], "param"
+        ),
         "output_idents": _idents(IdentAllocator(), list(zip(out_names, graph.outputs, strict=True)), "output"),
         "node_idents": _idents(IdentAllocator(), [(n.name, k) for k, n in enumerate(nodes) if n.name], "node"),
     }

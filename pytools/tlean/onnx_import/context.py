@@ -97,7 +97,9 @@ class Builder:
         spec = ir.OPS[op]
         typed = spec.attrs.model_validate(attrs or {})
         shape = ir.infer_shape(op, typed, [tuple(self.nodes[i].shape) for i in inputs])
-        nid = self._push(ir.Node(op=cast(ir.OpName, op), inputs=inputs, attrs=typed.model_dump(), shape=list(shape), name=name))
+        nid = self._push(
+            ir.Node(op=cast(ir.OpName, op), inputs=inputs, attrs=typed.model_dump(), shape=list(shape), name=name)
+        )
         return Value(shape=shape, node=nid, name=name)
 
 

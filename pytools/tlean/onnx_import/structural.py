@@ -300,7 +300,8 @@ def gather(ctx: NodeCtx) -> list[Value]:
     """Gather with constant indices is data movement: slices (and a reshape or a concat).
 
     A scalar index becomes a one-element slice with the axis dropped; a 1-D index list becomes
-    one strided slice when it is an arithmetic progression, else a concat of one-element slices.
+    one strided slice when it is an arithmetic progression, else a concat of one-element slices;
+    k-D indices are the 1-D gather of the flattened indices, reshaped.
     """
     x = ctx.input(0)
     idx_v = ctx.input(1)
@@ -310,8 +311,6 @@ def gather(ctx: NodeCtx) -> list[Value]:
     r = len(x.shape)
     axis = normalize_axis(int(ctx.attr("axis", 0)), r)
     dim = x.shape[axis]
-    if idx.ndim > 1:
-        raise Unsupported("Gather with multi-dimensional indices is outside op set v1")
     flat = [int(i) + dim if int(i) < 0 else int(i) for i in idx.ravel()]
     if any(not 0 <= i < dim for i in flat):
         raise Unsupported(f"Gather index out of range for axis {axis} of size {dim}")
@@ -323,12 +322,19 @@ def gather(ctx: NodeCtx) -> list[Value]:
         return [Value(shape=shape, node=ctx.reshape(sl.node, shape, name=ctx.name))]
     if not flat:
         raise Unsupported("Gather with no indices")
+    final = x.shape[:axis] + tuple(idx.shape) + x.shape[axis + 1 :]
+    name = ctx.name if idx.ndim == 1 else f"{ctx.name}/flat"
     step = flat[1] - flat[0] if len(flat) > 1 else 1
     if step != 0 and all(b - a == step for a, b in zip(flat, flat[1:], strict=False)):
         end = flat[-1] + step
-        return [_emit_slice(ctx, nid, x.shape, [flat[0]], [end if end >= 0 else -dim - 1], [axis], [step])]
-    parts = [
-        _emit_slice(ctx, nid, x.shape, [i], [i + 1], [axis], [1], name=f"{ctx.name}/pick{k}").node
-        for k, i in enumerate(flat)
-    ]
-    return [ctx.emit("concat", parts, {"axis": axis})]  # type: ignore[arg-type]
+        out = _emit_slice(ctx, nid, x.shape, [flat[0]], [end if end >= 0 else -dim - 1], [axis], [step], name=name)
+    else:
+        parts = [
+            _emit_slice(ctx, nid, x.shape, [i], [i + 1], [axis], [1], name=f"{ctx.name}/pick{k}").node
+            for k, i in enumerate(flat)
+        ]
+        out = ctx.emit("concat", parts, {"axis": axis}, name=name)  # type: ignore[arg-type]
+    if idx.ndim == 1:
+        return [out]
+    assert out.node is not None
+    return [Value(shape=final, node=ctx.reshape(out.node, final, name=ctx.name))]
