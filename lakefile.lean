@@ -19,3 +19,11 @@ lean_exe nn_tests where
 lean_exe tlean_audit where
   root := `NN.Audit.Main
   supportInterpreter := true
+
+/-- Models written by `tlean export` into `NN/Models/` (each imports `NN`). `lake build` builds
+them all, so a generated module's `graph_check` is checked on the first build;
+`lake build NN.Models.<Name>` builds one. -/
+@[default_target]
+lean_lib Models where
+  roots := #[]
+  globs := #[.submodules `NN.Models]

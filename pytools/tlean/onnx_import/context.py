@@ -67,7 +67,7 @@ class Builder:
             k += 1
             name = f"{base}#{k}"
         self._param_names.add(name)
-        arr = np.array(value, dtype=np.float32, order="C")  # (ascontiguousarray would make 0-d 1-d)
+        arr = np.asarray(value, dtype=np.float32, order="C")  # no copy (ascontiguousarray makes 0-d 1-d)
         self.params.append(ir.TensorDecl(name=name, shape=list(arr.shape)))
         self.param_values[name] = arr
         return self._push(ir.Node(op="param", attrs={"index": len(self.params) - 1}, shape=list(arr.shape), name=name))
