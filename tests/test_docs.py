@@ -43,3 +43,24 @@ def test_ci_runs_the_readme_test_command() -> None:
     commands = [b.split("```")[0].strip() for b in blocks]
     test_cmd = next(c for c in commands if "pytest" in c)
     assert test_cmd in ci
+
+
+def test_committed_audit_schema_is_current() -> None:
+    """Regenerate with: tlean schema audit > docs/schemas/tlean.audit.v1.json"""
+    import json
+
+    from tlean.audit import Audit
+
+    committed = json.loads((ROOT / "docs" / "schemas" / "tlean.audit.v1.json").read_text())
+    assert committed == Audit.model_json_schema()
+
+
+def test_lock_gate_passes_on_this_repository() -> None:
+    """The committed proofs.lock.json gates a static scan of NN/: a new sorry or axiom in NN/
+    fails this test (and CI) even on machines without Lean."""
+    from typer.testing import CliRunner
+
+    from tlean.cli import app
+
+    res = CliRunner().invoke(app, ["gate", "--lock", str(ROOT / "proofs.lock.json"), "--from-scan", str(ROOT / "NN")])
+    assert res.exit_code == 0, res.output

@@ -60,6 +60,15 @@ def schema_ir() -> None:
     sys.stdout.write(schema_text())
 
 
+@schema_app.command("audit")
+@handles_errors
+def schema_audit() -> None:
+    """Print the JSON Schema of tlean.audit.v1 (the output of `lake exe tlean_audit`)."""
+    from tlean.audit import Audit
+
+    sys.stdout.write(json.dumps(Audit.model_json_schema(), indent=2, sort_keys=True) + "\n")
+
+
 InputShapeOpt = Annotated[
     list[str] | None,
     typer.Option("--input-shape", help="Fix an input's dims: NAME=D1,D2,... (repeatable)."),
