@@ -74,19 +74,29 @@ def build(path: Path, layers: int, width: int) -> int:
         nodes.append(helper.make_node("Relu", [f"h{k}"], [f"r{k}"]))
         prev = f"r{k}"
     graph = helper.make_graph(
-        nodes, "bench", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, width])],
-        [helper.make_tensor_value_info(prev, TensorProto.FLOAT, [1, width])], initializer=inits,
+        nodes,
+        "bench",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, width])],
+        [helper.make_tensor_value_info(prev, TensorProto.FLOAT, [1, width])],
+        initializer=inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
-    onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
-                    location="bench.weights", size_threshold=1024)
+    onnx.save_model(
+        model,
+        str(path),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location="bench.weights",
+        size_threshold=1024,
+    )
     return layers * (width * width + width)
 
 
 def run_child(code: str, *args: str) -> tuple[float, int, int]:
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True, check=True
+    )
     t, rss, size = out.stdout.split()
     return float(t), int(rss), int(size)
 
@@ -116,12 +126,21 @@ def main() -> None:
         peer_t = min(r[0] for r in runs["onnx.load + write"])
         peer_rss = max(r[1] for r in runs["onnx.load + write"])
         result = {
-            "format": "tlean.bench.export.v1", "parameters": n_params, "payload_bytes": payload,
-            "export_seconds": exp_t, "peer_seconds": peer_t, "time_ratio": exp_t / peer_t,
-            "export_peak_rss": exp_rss, "peer_peak_rss": peer_rss, "baseline_rss": base_rss,
-            "rss_over_payload": exp_rss / payload, "rss_above_baseline_over_payload": (exp_rss - base_rss) / payload,
+            "format": "tlean.bench.export.v1",
+            "parameters": n_params,
+            "payload_bytes": payload,
+            "export_seconds": exp_t,
+            "peer_seconds": peer_t,
+            "time_ratio": exp_t / peer_t,
+            "export_peak_rss": exp_rss,
+            "peer_peak_rss": peer_rss,
+            "baseline_rss": base_rss,
+            "rss_over_payload": exp_rss / payload,
+            "rss_above_baseline_over_payload": (exp_rss - base_rss) / payload,
         }
-        table = Table(title=f"tlean export of a {n_params / 1e6:.1f} M-parameter model ({payload / 2**20:.0f} MiB payload)")
+        table = Table(
+            title=f"tlean export of a {n_params / 1e6:.1f} M-parameter model ({payload / 2**20:.0f} MiB payload)"
+        )
         for col in ("run", "seconds (best)", "peak RSS (MiB)"):
             table.add_column(col)
         table.add_row("tlean export", f"{exp_t:.2f}", f"{exp_rss / 2**20:.0f}")
@@ -129,8 +148,10 @@ def main() -> None:
         table.add_row("interpreter + imports only", "—", f"{base_rss / 2**20:.0f}")
         console.print(table)
         console.print(f"time: export / (onnx.load + write) = {result['time_ratio']:.2f}x (target <= 3x)")
-        console.print(f"memory: export peak RSS / payload = {result['rss_over_payload']:.2f}x (target <= 1.5x); "
-                      f"above the interpreter baseline: {result['rss_above_baseline_over_payload']:.2f}x")
+        console.print(
+            f"memory: export peak RSS / payload = {result['rss_over_payload']:.2f}x (target <= 1.5x); "
+            f"above the interpreter baseline: {result['rss_above_baseline_over_payload']:.2f}x"
+        )
         if args.json:
             Path(args.json).write_text(json.dumps(result, indent=2))
     finally:

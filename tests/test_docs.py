@@ -58,9 +58,8 @@ def test_committed_audit_schema_is_current() -> None:
 def test_lock_gate_passes_on_this_repository() -> None:
     """The committed proofs.lock.json gates a static scan of NN/: a new sorry or axiom in NN/
     fails this test (and CI) even on machines without Lean."""
-    from typer.testing import CliRunner
-
     from tlean.cli import app
+    from typer.testing import CliRunner
 
     res = CliRunner().invoke(app, ["gate", "--lock", str(ROOT / "proofs.lock.json"), "--from-scan", str(ROOT / "NN")])
     assert res.exit_code == 0, res.output

@@ -97,7 +97,7 @@ def write_payload(
                 raise ValueError(
                     f"tensor {name!r} {arr.shape} does not match the declared {entry.name!r} {entry.shape}"
                 )
-            data = memoryview(np.ascontiguousarray(arr, dtype="<f4").reshape(-1).view(np.uint8))  # no copy
+            data = memoryview(np.ascontiguousarray(arr, dtype="<f4").reshape(-1).view(np.uint8))  # type: ignore[arg-type]  # no copy
             pad = b"\0" * (_align(pos + len(data)) - pos - len(data))
             for chunk in (data, pad):
                 f.write(chunk)
