@@ -9,7 +9,6 @@ cannot be converted are collected, and the import fails once with all of them li
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import math
 import os
@@ -40,6 +39,7 @@ from tlean.onnx_import.loader import (
     tensor_to_array,
 )
 from tlean.onnx_import.registry import MIN_OPSET, REGISTRY
+from tlean.payload import sha256_file
 
 #: Ops that only move or create data: folded even when their constant inputs are float.
 DATA_MOVEMENT = frozenset(
@@ -228,7 +228,7 @@ def import_model(
         path = Path(model)
         source = path.name
         proto = load_model_proto(path)
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        sha = sha256_file(path)  # streamed: the file may be large
         model_dir = path.parent
     else:
         proto = model
