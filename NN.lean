@@ -30,6 +30,7 @@ import NN.Proofs.IRExec
 import NN.Runtime.SHA256
 import NN.Runtime.Payload
 import NN.Runtime.Run
+import NN.Proofs.Check
 
 /-!
 # tlean
