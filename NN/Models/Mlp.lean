@@ -36,14 +36,17 @@ namespace NN.Models.Mlp
 def inputs : List NN.IR.TensorDecl := [
     ⟨"x", [1, 8]⟩]
 
-/-- The parameter declarations (name, shape); values live in the payload, in this order. -/
-def params : List NN.IR.TensorDecl := [
+/-- Parameter declarations 0 to 5. -/
+def params0 : List NN.IR.TensorDecl := [
     ⟨"fc1.weight", [16, 8]⟩,
     ⟨"fc1.bias", [16]⟩,
     ⟨"fc2.weight", [16, 16]⟩,
     ⟨"fc2.bias", [16]⟩,
     ⟨"fc3.weight", [4, 16]⟩,
     ⟨"fc3.bias", [4]⟩]
+
+/-- The parameter declarations (name, shape); values live in the payload, in this order. -/
+def params : List NN.IR.TensorDecl := params0
 
 /-- Nodes 0 to 12 (node id = position in `graph.nodes`). -/
 def nodes0 : List NN.IR.Node := [
@@ -68,8 +71,8 @@ def graph : NN.IR.Graph where
   nodes := nodes0
   outputs := [12]
 
-/-- The source model's name for every node, by node id. -/
-def nodeNames : List String := [
+/-- Source names of nodes 0 to 12. -/
+def nodeNames0 : List String := [
     "x",
     "fc1.weight",
     "fc1.bias",
@@ -83,6 +86,9 @@ def nodeNames : List String := [
     "fc3.bias",
     "fc3",
     "probs"]
+
+/-- The source model's name for every node, by node id. -/
+def nodeNames : List String := nodeNames0
 
 /-- The source model's names of the graph outputs, in `graph.outputs` order. -/
 def outputNames : List String := [

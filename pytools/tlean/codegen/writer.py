@@ -41,6 +41,15 @@ def _list(items: list[str]) -> str:
     return "[\n    " + ",\n    ".join(items) + "]"
 
 
+def _chunked(items: list[str], prefix: str) -> tuple[list[dict[str, Any]], str]:
+    """``items`` split into list literals of at most CHUNK elements, and their concatenation."""
+    chunks = [
+        {"start": s, "stop": min(s + CHUNK, len(items)) - 1, "body": _list(items[s : s + CHUNK])}
+        for s in range(0, len(items), CHUNK)
+    ]
+    return chunks, " ++ ".join(f"{prefix}{i}" for i in range(len(chunks))) or "[]"
+
+
 def _idents(alloc: IdentAllocator, rows: list[tuple[str, int]], fallback: str) -> list[dict[str, Any]]:
     return [
         {
@@ -62,6 +71,8 @@ def render_model(module: str, graph: ir.Graph, prov: Provenance, payload_path: s
     input_ids = {n.typed_attrs().index: k for k, n in enumerate(nodes) if n.op == "input"}
     param_ids = {n.typed_attrs().index: k for k, n in enumerate(nodes) if n.op == "param"}
     out_names = graph.output_names or [f"output_{i}" for i in range(len(graph.outputs))]
+    param_chunks, param_concat = _chunked([decl_term(d) for d in graph.params], "params")
+    name_chunks, name_concat = _chunked([string_literal(n.name) for n in nodes], "nodeNames")
     ctx = {
         "module": module,
         "tlean_version": __version__,
@@ -79,11 +90,13 @@ def render_model(module: str, graph: ir.Graph, prov: Provenance, payload_path: s
         "payload_sha256": payload_sha256,
         "payload_path": "⟨" + string_literal(payload_path) + "⟩",
         "inputs": _list([decl_term(d) for d in graph.inputs]),
-        "params": _list([decl_term(d) for d in graph.params]),
+        "param_chunks": param_chunks,
+        "param_concat": param_concat,
         "node_chunks": chunks,
         "node_concat": " ++ ".join(f"nodes{i}" for i in range(len(chunks))) or "[]",
         "outputs": nat_list(graph.outputs),
-        "node_names": _list([string_literal(n.name) for n in nodes]),
+        "name_chunks": name_chunks,
+        "name_concat": name_concat,
         "output_names": _list([string_literal(n) for n in out_names]),
         "input_idents": _idents(
             IdentAllocator(), [(d.name, input_ids[i]) for i, d in enumerate(graph.inputs) if i in input_ids], "input"
