@@ -59,3 +59,44 @@ def test_export_torch_removes_intermediate_onnx(tmp_path: Path, monkeypatch: pyt
     assert result.onnx_path is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["TorchMlp.lean", "TorchMlp.tlp"]
     assert np.isfinite(result.imported.params[result.imported.graph.params[0].name]).all()
+
+
+def test_cli_exports_torchscript_file_and_checks_against_torch(tmp_path: Path) -> None:
+    import json
+
+    from tlean.cli import app
+    from typer.testing import CliRunner
+
+    module, args = torch_models.build("TorchCnn")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.jit.trace(module, args).save(str(tmp_path / "cnn.pt"))
+    runner = CliRunner()
+    out = tmp_path / "out"
+    res = runner.invoke(
+        app,
+        [
+            "export",
+            str(tmp_path / "cnn.pt"),
+            "--out-dir",
+            str(out),
+            "--input-shape",
+            "x=2,3,16,16",
+            "--check",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["module"] == "NN.Models.Cnn" and data["check"]["passed"] and data["check"]["peer"].startswith("PyTorch")
+    assert sorted(p.name for p in out.iterdir()) == ["Cnn.lean", "Cnn.tlp"]
+    res = runner.invoke(app, ["export", str(tmp_path / "cnn.pt"), "--out-dir", str(tmp_path / "o2")])
+    assert res.exit_code == 2 and "--input-shape" in res.output and not (tmp_path / "o2").exists()
+    (tmp_path / "m.pt2").write_bytes(b"zip")
+    res = runner.invoke(app, ["export", str(tmp_path / "m.pt2"), "--out-dir", str(tmp_path / "o3")])
+    assert res.exit_code == 2 and "torch.jit.save" in res.output
+    (tmp_path / "junk.pt").write_bytes(b"not torchscript")
+    res = runner.invoke(
+        app, ["export", str(tmp_path / "junk.pt"), "--out-dir", str(tmp_path / "o4"), "--input-shape", "x=1"]
+    )
+    assert res.exit_code == 2 and "not a TorchScript file" in res.output

@@ -111,3 +111,24 @@ def check_against_onnxruntime(
         want = sess.run(names if imported.graph.output_names else None, feeds)
         compare(got, want, report.outputs, rtol, atol)
     return report
+
+
+def check_against_torch(
+    module: Any, imported: ImportedModel, *, seeds: Sequence[int] = (0, 1, 2), rtol: float = RTOL, atol: float = ATOL
+) -> CheckReport:
+    """Like :func:`check_against_onnxruntime`, against the PyTorch module itself."""
+    import torch
+
+    names = imported.graph.output_names or [f"output_{i}" for i in range(len(imported.graph.outputs))]
+    report = CheckReport(peer=f"PyTorch {torch.__version__}", seeds=list(seeds), rtol=rtol, atol=atol)
+    report.outputs = [
+        OutputCheck(n, list(imported.graph.nodes[o].shape)) for n, o in zip(names, imported.graph.outputs, strict=True)
+    ]
+    for seed in seeds:
+        feeds = random_feeds(imported, seed)
+        got = evaluate(imported.graph, feeds, imported.params)
+        with torch.no_grad():
+            out = module(*[torch.from_numpy(feeds[d.name]) for d in imported.graph.inputs])
+        want = [t.numpy() for t in (out if isinstance(out, tuple | list) else (out,))]
+        compare(got, want, report.outputs, rtol, atol)
+    return report

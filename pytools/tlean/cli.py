@@ -151,25 +151,38 @@ def export(
     max_elements: MaxElementsOpt = DEFAULT_MAX_ELEMENTS,
     as_json: JsonOpt = False,
 ) -> None:
-    """Export a model to a Lean module (NN/Models/<Name>.lean) and a pinned payload (.tlp)."""
-    from tlean.export import export_onnx
+    """Export a model to a Lean module (NN/Models/<Name>.lean) and a pinned payload (.tlp).
 
+    MODEL is an ONNX file, or a TorchScript file (.pt, .pth, .ts; needs torch and one
+    --input-shape per input, in order), which goes through PyTorch's ONNX exporter."""
+    from tlean.codegen.leantext import module_name
+    from tlean.export import export_onnx
+    from tlean.torch_export import TORCHSCRIPT_SUFFIXES
+
+    shapes = parse_input_shapes(input_shape)
+    torch_module = None
     with render.progress(err, enabled=not as_json) as progress:
-        result = export_onnx(
-            model,
-            name=name,
-            out_dir=out_dir,
-            input_shapes=parse_input_shapes(input_shape),
-            force=force,
-            max_elements=max_elements,
-            progress=progress,
-        )
+        if model.suffix in (*TORCHSCRIPT_SUFFIXES, ".pt2"):
+            torch_module, result = _export_torchscript(model, name or module_name(model.stem), out_dir, shapes, force)
+        else:
+            result = export_onnx(
+                model,
+                name=name,
+                out_dir=out_dir,
+                input_shapes=shapes,
+                force=force,
+                max_elements=max_elements,
+                progress=progress,
+            )
     data: dict[str, Any] = result.to_json()
     failed = False
     if check:
-        from tlean.check import check_against_onnxruntime
+        from tlean.check import check_against_onnxruntime, check_against_torch
 
-        report = check_against_onnxruntime(model, result.imported)
+        if torch_module is not None:
+            report = check_against_torch(torch_module, result.imported)
+        else:
+            report = check_against_onnxruntime(model, result.imported)
         data["check"] = report.to_json()
         failed |= not report.passed
     if check_lean:
@@ -181,6 +194,23 @@ def export(
         render.export_summary(out, data)
     if failed:
         raise typer.Exit(1)
+
+
+def _export_torchscript(
+    path: Path, name: str, out_dir: Path, shapes: dict[str, list[int]], force: bool
+) -> tuple[Any, Any]:
+    from tlean.torch_export import export_torch, load_torchscript
+
+    module = load_torchscript(path)
+    if not shapes:
+        raise UsageError(
+            f"{path.name} is a TorchScript file: give each input's shape, in order, with --input-shape "
+            "NAME=D1,D2,... (e.g. --input-shape x=1,3,224,224)"
+        )
+    import torch
+
+    example = [torch.randn(*dims) for dims in shapes.values()]
+    return module, export_torch(module, example, name=name, out_dir=out_dir, input_names=list(shapes), force=force)
 
 
 def _check_lean(result: Any, *, quiet: bool) -> dict[str, Any]:

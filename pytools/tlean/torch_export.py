@@ -82,3 +82,29 @@ def export_torch(
         return result
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+TORCHSCRIPT_SUFFIXES = (".pt", ".pth", ".ts", ".torchscript")
+
+
+def load_torchscript(path: str | os.PathLike[str]) -> Any:
+    """A TorchScript module saved with ``torch.jit.save`` (``.pt2`` ExportedPrograms are refused:
+    exporting them needs PyTorch's dynamo exporter and its onnxscript dependency)."""
+    p = Path(path)
+    if p.suffix == ".pt2":
+        raise TorchExportError(
+            f"{p}: .pt2 (torch.export) files are not supported; save the module with torch.jit.save "
+            "(TorchScript) or export it to ONNX, then run tlean export on that"
+        )
+    try:
+        import torch
+    except ImportError:
+        raise TorchExportError("PyTorch is not installed; install it with: pip install torch==2.13.0") from None
+    if not p.is_file():
+        raise TorchExportError(f"{p}: no such file")
+    try:
+        return torch.jit.load(str(p), map_location="cpu")  # type: ignore[no-untyped-call]
+    except Exception as e:  # noqa: BLE001 - torch raises RuntimeError/ValueError/... for bad files
+        raise TorchExportError(
+            f"{p}: not a TorchScript file ({type(e).__name__}: {str(e).splitlines()[0][:200]})"
+        ) from None
