@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -88,6 +88,32 @@ def compare(
             row.passed = row.passed and bool(ok.all())
 
 
+def new_report(peer: str, imported: ImportedModel, seeds: Sequence[int], rtol: float, atol: float) -> CheckReport:
+    """An empty report with one row per graph output."""
+    graph = imported.graph
+    names = graph.output_names or [f"output_{i}" for i in range(len(graph.outputs))]
+    report = CheckReport(peer=peer, seeds=list(seeds), rtol=rtol, atol=atol)
+    report.outputs = [OutputCheck(n, list(graph.nodes[o].shape)) for n, o in zip(names, graph.outputs, strict=True)]
+    return report
+
+
+def check_against(
+    peer: str,
+    run_peer: Callable[[dict[str, np.ndarray]], Sequence[np.ndarray]],
+    imported: ImportedModel,
+    *,
+    seeds: Sequence[int] = (0, 1, 2),
+    rtol: float = RTOL,
+    atol: float = ATOL,
+) -> CheckReport:
+    """tlean.evaluate against ``run_peer`` (feeds by input name -> outputs) on seeded inputs."""
+    report = new_report(peer, imported, seeds, rtol, atol)
+    for seed in seeds:
+        feeds = random_feeds(imported, seed)
+        compare(evaluate(imported.graph, feeds, imported.params), run_peer(feeds), report.outputs, rtol, atol)
+    return report
+
+
 def check_against_onnxruntime(
     model_path: str | os.PathLike[str],
     imported: ImportedModel,
@@ -96,39 +122,30 @@ def check_against_onnxruntime(
     rtol: float = RTOL,
     atol: float = ATOL,
 ) -> CheckReport:
-    """Runs tlean.evaluate and onnxruntime on the same seeded inputs and records the errors."""
+    """tlean.evaluate against onnxruntime on the source ONNX model."""
     import onnxruntime as ort
 
     sess = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
-    names = imported.graph.output_names or [f"output_{i}" for i in range(len(imported.graph.outputs))]
-    report = CheckReport(peer=f"onnxruntime {ort.__version__}", seeds=list(seeds), rtol=rtol, atol=atol)
-    report.outputs = [
-        OutputCheck(n, list(imported.graph.nodes[o].shape)) for n, o in zip(names, imported.graph.outputs, strict=True)
-    ]
-    for seed in seeds:
-        feeds = random_feeds(imported, seed)
-        got = evaluate(imported.graph, feeds, imported.params)
-        want = sess.run(names if imported.graph.output_names else None, feeds)
-        compare(got, want, report.outputs, rtol, atol)
-    return report
+    wanted = imported.graph.output_names or None
+    return check_against(
+        f"onnxruntime {ort.__version__}",
+        lambda feeds: sess.run(wanted, feeds),
+        imported,
+        seeds=seeds,
+        rtol=rtol,
+        atol=atol,
+    )
 
 
 def check_against_torch(
     module: Any, imported: ImportedModel, *, seeds: Sequence[int] = (0, 1, 2), rtol: float = RTOL, atol: float = ATOL
 ) -> CheckReport:
-    """Like :func:`check_against_onnxruntime`, against the PyTorch module itself."""
+    """tlean.evaluate against the PyTorch module itself."""
     import torch
 
-    names = imported.graph.output_names or [f"output_{i}" for i in range(len(imported.graph.outputs))]
-    report = CheckReport(peer=f"PyTorch {torch.__version__}", seeds=list(seeds), rtol=rtol, atol=atol)
-    report.outputs = [
-        OutputCheck(n, list(imported.graph.nodes[o].shape)) for n, o in zip(names, imported.graph.outputs, strict=True)
-    ]
-    for seed in seeds:
-        feeds = random_feeds(imported, seed)
-        got = evaluate(imported.graph, feeds, imported.params)
+    def run(feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
         with torch.no_grad():
             out = module(*[torch.from_numpy(feeds[d.name]) for d in imported.graph.inputs])
-        want = [t.numpy() for t in (out if isinstance(out, tuple | list) else (out,))]
-        compare(got, want, report.outputs, rtol, atol)
-    return report
+        return [t.numpy() for t in (out if isinstance(out, tuple | list) else (out,))]
+
+    return check_against(f"PyTorch {torch.__version__}", run, imported, seeds=seeds, rtol=rtol, atol=atol)

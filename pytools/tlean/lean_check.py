@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tlean.check import CheckReport, OutputCheck, compare, random_feeds
+from tlean.check import CheckReport, compare, new_report, random_feeds
 from tlean.codegen import render_runner
 from tlean.errors import TleanError
 from tlean.evaluate import evaluate
@@ -49,9 +49,7 @@ def check_with_lean(
     lake_build(root, [module], on_line=on_line)
     imported = result.imported
     graph = imported.graph
-    report = CheckReport(peer="Lean (NN.Runtime.runModelMain, Float32)", seeds=list(seeds), rtol=rtol, atol=atol)
-    names = graph.output_names or [f"output_{i}" for i in range(len(graph.outputs))]
-    report.outputs = [OutputCheck(n, list(graph.nodes[o].shape)) for n, o in zip(names, graph.outputs, strict=True)]
+    report = new_report("Lean (NN.Runtime.runModelMain, Float32)", imported, seeds, rtol, atol)
     work = Path(tempfile.mkdtemp(dir=result.lean_path.parent, prefix=".tlean-check-"))
     try:
         runner = work / f"Run{result.module}.lean"
