@@ -92,9 +92,6 @@ LEAN_KEYWORDS = frozenset(
         "Prop",
         "Sort",
         "this",
-        "fun_prop",
-        "at_most",
-        "mut",
         "true",
         "false",
     ]
