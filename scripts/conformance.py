@@ -21,7 +21,7 @@ import onnx.backend.test  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import Progress  # noqa: E402
 from tlean.backend import TleanBackend  # noqa: E402
-from tlean.conformance import include_pattern, select  # noqa: E402
+from tlean.conformance import ConformanceReport, include_pattern, select  # noqa: E402
 
 
 def _first_line(text: str) -> str:
@@ -75,18 +75,11 @@ def main() -> int:
         for n in failed:
             print(f"{n}: {results[n].get('error', '')}")
     if args.json:
+        doc = ConformanceReport.model_validate(
+            {"results": results, "excluded": sel.excluded, "out_of_scope": sel.out_of_scope}
+        )
         with open(args.json, "w") as f:
-            json.dump(
-                {
-                    "format": "tlean.conformance.v1",
-                    "results": results,
-                    "excluded": sel.excluded,
-                    "out_of_scope": sel.out_of_scope,
-                },
-                f,
-                indent=2,
-                sort_keys=True,
-            )
+            json.dump(doc.model_dump(), f, indent=2, sort_keys=True)
     print(f"{len(passed)} passed, {len(failed)} failed, {len(sel.excluded)} excluded")
     return 1 if failed else 0
 

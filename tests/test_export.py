@@ -73,11 +73,11 @@ def test_existing_module_needs_force(tmp_path: Path) -> None:
 
 
 def test_failed_export_leaves_nothing(tmp_path: Path) -> None:
-    bad = make_model([helper.make_node("Erf", ["x"], ["y"])], {"x": [2]}, ["y"], opset=13)
+    bad = make_model([helper.make_node("ArgMax", ["x"], ["y"])], {"x": [2]}, ["y"], opset=13)
     save(bad, tmp_path / "bad.onnx")
     out = tmp_path / "out"
     res = runner.invoke(app, ["export", str(tmp_path / "bad.onnx"), "--out-dir", str(out)])
-    assert res.exit_code == 2 and "Erf" in res.output
+    assert res.exit_code == 2 and "ArgMax" in res.output
     assert not out.exists() or not any(out.iterdir())
 
 
@@ -94,15 +94,15 @@ def test_check_fails_on_disagreement(tmp_path: Path) -> None:
     assert not report.passed and report.outputs[0].max_abs > 1e-3
 
 
-def test_check_lean_skips_without_lake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_lean_without_lake_is_an_error_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An explicit --check-lean that cannot run is a user error (exit 2) naming the alternative,
+    raised before anything is written (it used to be skipped with exit 0)."""
     monkeypatch.setenv("PATH", str(tmp_path))  # no lake on this PATH
-    monkeypatch.delenv("TLEAN_REQUIRE_LEAN", raising=False)
     res = runner.invoke(app, ["export", str(EXAMPLE), "--out-dir", str(tmp_path / "o"), "--check-lean", "--json"])
-    assert res.exit_code == 0, res.output
-    assert json.loads(res.output)["check_lean"]["skipped"]
-    monkeypatch.setenv("TLEAN_REQUIRE_LEAN", "1")
-    res = runner.invoke(app, ["export", str(EXAMPLE), "--out-dir", str(tmp_path / "p"), "--check-lean"])
-    assert res.exit_code == 2 and "TLEAN_REQUIRE_LEAN" in res.output
+    assert res.exit_code == 2, res.output
+    err = json.loads(res.stdout)["error"]
+    assert err["code"] == "toolchain-missing" and "lake" in err["message"] and "--check" in err["message"]
+    assert not (tmp_path / "o").exists()
 
 
 LIGHT = [
@@ -140,3 +140,65 @@ def test_committed_example_module_is_current() -> None:
     finally:
         for p in (fresh.lean_path, fresh.payload_path):
             p.unlink()
+
+
+def test_issue10_ops_export_with_lean_names(tmp_path: Path) -> None:
+    """Every op added for issue 10 reaches the generated Lean module with its attributes, under
+    names that exist in NN/ (`where` as the escaped constructor `«where»`)."""
+    rng = np.random.default_rng(0)
+    nodes = [
+        helper.make_node("Erf", ["x"], ["e"]),
+        helper.make_node("Sin", ["e"], ["s"]),
+        helper.make_node("Cos", ["s"], ["c"]),
+        helper.make_node("Sign", ["c"], ["g"]),
+        helper.make_node("Add", ["g", "x"], ["gx"]),
+        helper.make_node("Floor", ["gx"], ["f"]),
+        helper.make_node("Ceil", ["x"], ["ce"]),
+        helper.make_node("Round", ["x"], ["r"]),
+        helper.make_node("Add", ["f", "ce"], ["a1"]),
+        helper.make_node("Add", ["a1", "r"], ["a2"]),
+        helper.make_node("Pow", ["a2", "p"], ["pw"]),
+        helper.make_node(
+            "ConvTranspose", ["pw", "W", "b"], ["ct"], strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1]
+        ),
+        helper.make_node(
+            "Resize", ["ct", "", "sc"], ["rs"], mode="linear", coordinate_transformation_mode="half_pixel"
+        ),
+        helper.make_node("Where", ["cond", "rs", "zero"], ["y"]),
+    ]
+    inits = {
+        "W": rng.standard_normal((2, 3, 3, 3)).astype(np.float32),
+        "b": rng.standard_normal(3).astype(np.float32),
+        "p": np.array(3.0, np.float32),
+        "sc": np.array([1, 1, 2, 2], np.float32),
+        "cond": (np.arange(144).reshape(1, 1, 12, 12) % 3 > 0),
+        "zero": np.zeros((1,), np.float32),
+    }
+    model = make_model(nodes, {"x": [1, 2, 3, 3]}, ["y"], opset=13, initializers=inits)
+    save(model, tmp_path / "newops.onnx")
+    result = export_onnx(tmp_path / "newops.onnx", out_dir=tmp_path / "out")
+    ops = {n.op for n in result.imported.graph.nodes}
+    assert {"erf", "sin", "cos", "sign", "floor", "ceil", "round", "pow", "convTranspose2d", "resize", "where"} <= ops
+    text = result.lean_path.read_text()
+    assert "NN.IR.OpKind.«where»" in text
+    assert "outputPadding := [1, 1]" in text and "exponent := 0x40400000" in text
+    assert re.search(r"weight0 := \[\[\], \[\], \[0x[0-9A-F]{8}", text)
+    assert_lean_names_exist(result.lean_path)
+
+
+def test_codegen_knows_every_attribute_structure() -> None:
+    """Every op with attributes has its Lean structure in the code generator's table, and that
+    structure exists in NN/IR/OpKind.lean; every float field is written as bit patterns."""
+    from tlean.codegen import lean_terms
+
+    opkind = (ROOT / "NN" / "IR" / "OpKind.lean").read_text()
+    for op, spec in ir.OPS.items():
+        fields = ir.attr_fields(op)
+        if op in ir.LEAF_OPS or not fields:
+            assert lean_terms.ATTR_STRUCT.get(op) is None, op
+            continue
+        struct = lean_terms.ATTR_STRUCT[op]
+        assert struct is not None and f"structure {struct} where" in opkind, op
+        for name, info in spec.attrs.model_fields.items():
+            if "float" in str(info.annotation):
+                assert name in lean_terms.F32_FIELDS | lean_terms.F32_TABLE_FIELDS, (op, name)

@@ -26,6 +26,13 @@ OPTAG = ROOT / "NN" / "IR" / "OpTag.lean"
 OPKIND = ROOT / "NN" / "IR" / "OpKind.lean"
 
 IDENT = r"[A-Za-z_][A-Za-z0-9_']*"
+#: A constructor name, plain or escaped with guillemets (``«where»``: ``where`` is a keyword).
+CTOR = rf"(?:{IDENT}|«{IDENT}»)"
+
+
+def unescape(name: str) -> str:
+    """``«where»`` -> ``where``; plain identifiers unchanged."""
+    return name[1:-1] if name.startswith("«") and name.endswith("»") else name
 
 
 def strip_comments(text: str) -> str:
@@ -113,15 +120,16 @@ def parse_lean(optag_text: str, opkind_text: str) -> LeanModel:
     model = LeanModel()
 
     tag_block = _block(tag_src, r"^inductive\s+OpTag\s+where")
-    model.tags = re.findall(rf"^\s*\|\s*({IDENT})\s*$", tag_block, flags=re.M)
+    model.tags = [unescape(t) for t in re.findall(rf"^\s*\|\s*({CTOR})\s*$", tag_block, flags=re.M)]
 
     m = re.search(r"def\s+all\s*:\s*List\s+OpTag\s*:=\s*\[(.*?)\]", tag_src, flags=re.S)
     assert m, "OpTag.all not found"
-    model.all_list = [t.strip().lstrip(".") for t in m.group(1).split(",") if t.strip()]
+    model.all_list = [unescape(t.strip().lstrip(".")) for t in m.group(1).split(",") if t.strip()]
 
     for name, target in (("minArity", model.min_arity), ("maxArity", model.max_arity)):
         block = _block(tag_src, rf"^def\s+{name}\s*:")
-        for tag, rhs in re.findall(rf"^\s*\|\s*\.?({IDENT})\s*=>\s*(.+?)\s*$", block, flags=re.M):
+        for tag, rhs in re.findall(rf"^\s*\|\s*\.?({CTOR})\s*=>\s*(.+?)\s*$", block, flags=re.M):
+            tag = unescape(tag)
             if rhs == "none":
                 target[tag] = None
             else:
@@ -143,10 +151,10 @@ def parse_lean(optag_text: str, opkind_text: str) -> LeanModel:
 
     kind_block = _block(kind_src, r"^inductive\s+OpKind\s+where")
     for line in kind_block.split("\n"):
-        cm = re.match(rf"^\s*\|\s*({IDENT})(.*)$", line)
+        cm = re.match(rf"^\s*\|\s*({CTOR})(.*)$", line)
         if not cm:
             continue
-        ctor, rest = cm.group(1), cm.group(2)
+        ctor, rest = unescape(cm.group(1)), cm.group(2)
         binders = re.findall(rf"\(\s*({IDENT})\s*:\s*([^)]+?)\s*\)", rest)
         if len(binders) == 1 and binders[0][1] in structures:
             model.kinds[ctor] = list(structures[binders[0][1]])
@@ -211,6 +219,10 @@ def test_strip_comments_handles_nesting_and_strings() -> None:
         ("tag", "  | .concat => none", "  | .concat => some 4"),
         ("tag", "  | reduceMax\n", ""),
         ("tag", "  | relu\n", "  | relu\n  | gelu\n"),
+        ("tag", "  | «where»\n", ""),
+        ("tag", "  | .«where» => 3", "  | .«where» => 2"),
+        ("kind", "  weight1 : List (List UInt32)\n", ""),
+        ("kind", "  | pow (attrs : PowAttrs)", "  | pow"),
     ],
 )
 def test_lean_side_mutation_is_caught(

@@ -42,3 +42,27 @@ def test_selection_covers_required_suites() -> None:
     assert sum(n.startswith("test_operator_") for n in sel.run) >= 20
     assert len(sel.run) >= 400
     assert all(reason for reason in sel.excluded.values())
+
+
+def test_report_schemas_are_current() -> None:
+    """docs/schemas/tlean.{conformance,coverage,fuzz}.v1.json match the report models."""
+    import json
+    from pathlib import Path
+
+    from tlean.conformance import REPORT_MODELS, report_schema
+
+    root = Path(__file__).resolve().parents[1]
+    for fmt in REPORT_MODELS:
+        assert json.loads((root / "docs" / "schemas" / f"{fmt}.json").read_text()) == report_schema(fmt), fmt
+
+
+def test_report_documents_validate_against_their_schemas() -> None:
+    import jsonschema
+    from tlean.conformance import CoverageReport, FuzzReportDoc, report_schema
+
+    cov = CoverageReport.model_validate({"results": [{"name": "mlp", "imported": True, "checked": True}]})
+    jsonschema.validate(cov.model_dump(), report_schema("tlean.coverage.v1"))
+    fz = FuzzReportDoc(mutants=3, imported=1, refused={"model-load": 2}, crashes=[])
+    jsonschema.validate(fz.model_dump(), report_schema("tlean.fuzz.v1"))
+    with __import__("pytest").raises(jsonschema.ValidationError):
+        jsonschema.validate({"format": "tlean.fuzz.v1", "mutants": "many"}, report_schema("tlean.fuzz.v1"))

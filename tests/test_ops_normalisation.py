@@ -61,3 +61,33 @@ def test_lrn_decomposition_matches(size: int, opset: int) -> None:
     want = x / (2.0 + 1e-2 / size * sq) ** 0.75
     (got,) = run_tlean(model, feeds)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("opset", [6, 22])
+@pytest.mark.parametrize("shape", [[2, 3, 4, 5], [2, 3, 7]])
+def test_instance_norm(opset: int, shape: list[int]) -> None:
+    inits = {"s": RNG.standard_normal(3).astype(np.float32), "b": RNG.standard_normal(3).astype(np.float32)}
+    model = one_node("InstanceNormalization", {"x": shape}, opset=opset, initializers=inits, epsilon=1e-3)
+    assert_matches_ort(model, rtol=1e-4, atol=1e-5)
+
+
+def test_group_norm_as_pytorch_exports_it() -> None:
+    """Reshape → InstanceNormalization (unit scale) → Reshape → Mul → Add, as torch.onnx emits."""
+    n, c, h, w, groups = 2, 6, 3, 4, 3
+    nodes = [
+        helper.make_node("Reshape", ["x", "grouped"], ["xg"]),
+        helper.make_node("InstanceNormalization", ["xg", "ones", "zeros"], ["ng"], epsilon=1e-5),
+        helper.make_node("Reshape", ["ng", "full"], ["nf"]),
+        helper.make_node("Mul", ["nf", "gamma"], ["scaled"]),
+        helper.make_node("Add", ["scaled", "beta"], ["y"]),
+    ]
+    inits = {
+        "grouped": np.array([n, groups, -1], np.int64),
+        "ones": np.ones(groups, np.float32),
+        "zeros": np.zeros(groups, np.float32),
+        "full": np.array([n, c, h, w], np.int64),
+        "gamma": RNG.standard_normal((c, 1, 1)).astype(np.float32),
+        "beta": RNG.standard_normal((c, 1, 1)).astype(np.float32),
+    }
+    model = make_model(nodes, {"x": [n, c, h, w]}, ["y"], opset=17, initializers=inits)
+    assert_matches_ort(model, rtol=1e-4, atol=1e-5)

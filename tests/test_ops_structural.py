@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import onnx
 import pytest
 from onnx import helper
 
@@ -57,7 +58,7 @@ def test_concat(axis: int) -> None:
         ([0, -3], [100, -1], [1, 2], [2, 1]),
         ([-1], [-100], [1], [-1]),
         ([3, 0], [0, 5], [2, 0], [-2, 2]),
-        ([2], [2], [1], [1]),
+        ([2], [3], [1], [1]),  # an empty slice output is refused: tests/test_import_defects.py
     ],
 )
 @pytest.mark.parametrize("opset", [10, 13, 21])
@@ -108,3 +109,127 @@ def test_identity_dropout_cast_vanish() -> None:
     from tlean.onnx_import import import_model
 
     assert [n.op for n in import_model(model).graph.nodes] == ["input", "relu"]
+
+
+# ---------------------------------------------------------------- embeddings (issue 10)
+
+
+def _embedding_model(dtype: int, idx_shape: list[int], via_reshape: bool = False) -> onnx.ModelProto:
+    from onnx import TensorProto, numpy_helper
+
+    from tests.onnx_helpers import IR_VERSION
+
+    table = np.random.default_rng(8).standard_normal((10, 4)).astype(np.float32)
+    nodes = []
+    idx = "ids"
+    if via_reshape:
+        nodes.append(helper.make_node("Reshape", ["ids", "flat"], ["ids_flat"]))
+        idx = "ids_flat"
+    nodes.append(helper.make_node("Gather", ["table", idx], ["emb"], axis=0))
+    nodes.append(helper.make_node("Relu", ["emb"], ["y"]))
+    inits = [numpy_helper.from_array(table, "table"), numpy_helper.from_array(np.array([-1], np.int64), "flat")]
+    graph = helper.make_graph(
+        nodes,
+        "emb",
+        [helper.make_tensor_value_info("ids", dtype, idx_shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        initializer=inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = IR_VERSION
+    return model
+
+
+@pytest.mark.parametrize("via_reshape", [False, True])
+@pytest.mark.parametrize("dtype", ["int64", "int32"])
+def test_gather_with_token_ids_is_an_embedding(dtype: str, via_reshape: bool) -> None:
+    from onnx import TensorProto
+    from tlean.evaluate import evaluate
+    from tlean.onnx_import import import_model
+
+    from tests.onnx_helpers import run_ort
+
+    model = _embedding_model(getattr(TensorProto, dtype.upper()), [2, 3], via_reshape)
+    ids = np.array([[0, 9, 3], [3, 1, 7]], dtype=dtype)
+    want = run_ort(model, {"ids": ids})[0]
+    imported = import_model(model)
+    assert any(n.op == "embedding" for n in imported.graph.nodes)
+    got = evaluate(imported.graph, {"ids": ids.astype(np.float32)}, imported.params)[0]
+    np.testing.assert_array_equal(got, want)
+
+
+def test_embedding_rows_outside_the_table_are_nan() -> None:
+    from onnx import TensorProto
+    from tlean.evaluate import evaluate
+    from tlean.onnx_import import import_model
+
+    imported = import_model(_embedding_model(TensorProto.INT64, [6]))
+    ids = np.array([0, 10, -1, 2.5, np.nan, 9], np.float32)
+    got = evaluate(imported.graph, {"ids": ids}, imported.params)[0]
+    assert np.isnan(got[1:5]).all() and not np.isnan(got[[0, 5]]).any()
+
+
+def test_integer_input_used_as_data_is_refused() -> None:
+    from onnx import TensorProto, numpy_helper
+    from tlean.errors import UnsupportedDTypeError
+    from tlean.onnx_import import import_model
+
+    from tests.onnx_helpers import IR_VERSION
+
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["ids", "one"], ["y"])],
+        "bad",
+        [helper.make_tensor_value_info("ids", TensorProto.INT64, [3])],
+        [helper.make_tensor_value_info("y", TensorProto.INT64, None)],
+        initializer=[numpy_helper.from_array(np.array(1, np.int64), "one")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = IR_VERSION
+    with pytest.raises(UnsupportedDTypeError, match="integer model input 'ids'"):
+        import_model(model)
+
+
+def test_token_ids_sliced_by_constant_gather_stay_token_ids() -> None:
+    """``ids[:, -1]`` (Gather with a constant index on the integer input) then an embedding."""
+    from onnx import TensorProto, numpy_helper
+    from tlean.evaluate import evaluate
+    from tlean.onnx_import import import_model
+
+    from tests.onnx_helpers import IR_VERSION, run_ort
+
+    table = np.random.default_rng(9).standard_normal((6, 3)).astype(np.float32)
+    graph = helper.make_graph(
+        [
+            helper.make_node("Gather", ["ids", "last"], ["ids_last"], axis=1),
+            helper.make_node("Gather", ["table", "ids_last"], ["y"], axis=0),
+        ],
+        "g",
+        [helper.make_tensor_value_info("ids", TensorProto.INT64, [2, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        initializer=[numpy_helper.from_array(table, "table"), numpy_helper.from_array(np.array(-1, np.int64), "last")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = IR_VERSION
+    ids = np.array([[1, 2, 3, 4], [5, 0, 1, 2]], np.int64)
+    imported = import_model(model)
+    got = evaluate(imported.graph, {"ids": ids.astype(np.float32)}, imported.params)[0]
+    np.testing.assert_array_equal(got, run_ort(model, {"ids": ids})[0])
+
+
+def test_pad_of_a_scalar_is_the_scalar():
+    """A rank-0 `pad` has no widths; the evaluator used to crash in np.pad on an empty list."""
+    import numpy as np
+    from tlean import ir
+    from tlean.evaluate import evaluate
+
+    g = ir.Graph(
+        inputs=[ir.TensorDecl(name="x", shape=[])],
+        nodes=[
+            ir.Node(op="input", attrs={"index": 0}, shape=[]),
+            ir.Node(op="pad", inputs=[0], attrs={"pads": [], "value": 0.0}, shape=[]),
+        ],
+        outputs=[1],
+    )
+    ir.check(g)
+    (y,) = evaluate(g, {"x": np.float32(2.5)}, {})
+    assert y.shape == () and y == np.float32(2.5)

@@ -13,7 +13,9 @@ import NN.Spec.Ops.Reductions
 
 The meaning of a graph: the value table of all its nodes for given input and parameter values,
 polymorphic in the scalar type. Every op's meaning is the `NN/Spec` definition applied to the
-node's static argument shapes, its declared output shape and its arguments' data.
+node's static argument shapes, its declared output shape and its arguments' data (for
+`embedding`, the row read also depends on the index data; for `where`, the condition is read as
+data).
 
 ## Main definitions
 
@@ -97,6 +99,22 @@ def OpKind.denote (env : Env α) : OpKind → List Shape → Shape → List (Arr
   | .reduceSum a, ss, o, xs => Spec.reduceSum a.axes a.keepDims (shp ss 0) o (arg xs 0)
   | .reduceMean a, ss, o, xs => Spec.reduceMean a.axes a.keepDims (shp ss 0) o (arg xs 0)
   | .reduceMax a, ss, o, xs => Spec.reduceMax a.axes a.keepDims (shp ss 0) o (arg xs 0)
+  | .convTranspose2d a, ss, o, xs =>
+    Spec.convTranspose2d (shp ss 0) (shp ss 1) a.strides a.pads a.dilations a.groups
+      (ss.length == 3) o (arg xs 0) (arg xs 1) (arg xs 2)
+  | .resize a, ss, o, xs =>
+    Spec.resize a.index0 a.index1 a.weight0 a.weight1 (shp ss 0) o (arg xs 0)
+  | .erf, _, o, xs => Spec.unary Scalar.erf o (arg xs 0)
+  | .sin, _, o, xs => Spec.unary Scalar.sin o (arg xs 0)
+  | .cos, _, o, xs => Spec.unary Scalar.cos o (arg xs 0)
+  | .sign, _, o, xs => Spec.unary NN.sign o (arg xs 0)
+  | .floor, _, o, xs => Spec.unary Scalar.floor o (arg xs 0)
+  | .ceil, _, o, xs => Spec.unary Scalar.ceil o (arg xs 0)
+  | .round, _, o, xs => Spec.unary Scalar.round o (arg xs 0)
+  | .pow a, _, o, xs => Spec.unary (Spec.powBy a.exponent) o (arg xs 0)
+  | .«where», ss, o, xs =>
+    Spec.whereSelect (shp ss 0) (shp ss 1) (shp ss 2) o (arg xs 0) (arg xs 1) (arg xs 2)
+  | .embedding, ss, o, xs => Spec.embedding (shp ss 0) o (arg xs 0) (arg xs 1)
 
 /-- The data of the nodes with ids `args` in the value table `vals`. -/
 def argData (vals : List (Tensor α)) (args : List Nat) : List (Array α) :=

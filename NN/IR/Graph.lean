@@ -71,6 +71,16 @@ def shapeOf (g : Graph) (i : Nat) : Shape := (nth g.nodes i default).shape
 /-- The static shapes of a node's arguments. -/
 def argShapes (g : Graph) (n : Node) : List Shape := n.args.map g.shapeOf
 
+/-- The `where` condition rule (as `tlean.ir._check_where_mask`): argument 0 of node `n` must be a
+`const` node whose bit patterns are all `+0.0` (`0x00000000`) or `1.0` (`0x3F800000`). -/
+def checkWhereMask (g : Graph) (k : Nat) (n : Node) : Except String Unit :=
+  let c := nth n.args 0 0
+  match (nth g.nodes c default).op with
+  | .const bits =>
+    require (bits.all (fun b => b == 0x00000000 || b == 0x3F800000))
+      s!"node {k}: where: the condition const may hold only +0.0 and 1.0"
+  | _ => .error s!"node {k}: where: the condition (node {c}) must be a const node"
+
 /-- Checks node number `k`. -/
 def checkNode (g : Graph) (k : Nat) (n : Node) : Except String Unit := do
   let t := n.op.tag
@@ -94,7 +104,8 @@ def checkNode (g : Graph) (k : Nat) (n : Node) : Except String Unit := do
   | .const bits =>
     require (bits.length == Shape.size n.shape)
       s!"node {k}: const has {bits.length} values for shape {n.shape}"
-  | op =>
+  | op => do
+    if op.tag == OpTag.«where» then checkWhereMask g k n
     match op.inferShape (g.argShapes n) with
     | .error e => .error s!"node {k}: {e}"
     | .ok s =>

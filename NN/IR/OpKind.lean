@@ -3,7 +3,7 @@ import NN.IR.OpTag
 /-!
 # Ops with their attributes
 
-`OpKind` has one constructor per op of op set v1 (same names as `OpTag`), carrying the op's
+`OpKind` has one constructor per op of the IR (same names as `OpTag`), carrying the op's
 attributes. Attribute structures and their field names mirror the attribute models of
 `pytools/tlean/ir.py` field for field, in the same order (checked by
 `tests/test_lean_lockstep.py`).
@@ -12,7 +12,8 @@ attributes. Attribute structures and their field names mirror the attribute mode
 
 * Attribute structures: `LeakyReluAttrs`, `ClipAttrs`, `Conv2dAttrs`, `MaxPool2dAttrs`,
   `AvgPool2dAttrs`, `BatchNormAttrs`, `LayerNormAttrs`, `AxisAttrs`, `ReshapeAttrs`,
-  `TransposeAttrs`, `SliceAttrs`, `PadAttrs`, `ReduceAttrs`.
+  `TransposeAttrs`, `SliceAttrs`, `PadAttrs`, `ReduceAttrs`, `ConvTranspose2dAttrs`,
+  `ResizeAttrs`, `PowAttrs`.
 * `NN.IR.OpKind`: ops with attributes; `NN.IR.OpKind.tag` forgets the attributes.
 
 ## Main results
@@ -21,10 +22,12 @@ None.
 
 ## Implementation notes
 
-Float attributes (`alpha`, `lo`, `hi`, `epsilon`, `value`) are binary32 bit patterns (`UInt32`);
-optional ones are `Option UInt32`. Fixed-length tuples of the Python models (`strides`, `pads`,
-`dilations`, `kernel`) are lists whose lengths the well-formedness check verifies. Leaves carry
-`index : Nat` (`input`, `param`) or `bits : List UInt32` (`const`).
+Float attributes (`alpha`, `lo`, `hi`, `epsilon`, `value`, `exponent`, and the `resize`
+weights) are binary32 bit patterns (`UInt32`); optional ones are `Option UInt32`. Fixed-length
+tuples of the Python models (`strides`, `pads`, `dilations`, `kernel`, `outputPadding`) are
+lists whose lengths the well-formedness check verifies. `where` is a Lean keyword: its
+constructor is written `«where»`. Leaves carry `index : Nat` (`input`, `param`) or
+`bits : List UInt32` (`const`).
 
 Trust boundary: none; this file is data.
 -/
@@ -143,7 +146,40 @@ structure ReduceAttrs where
   keepDims : Bool
 deriving Repr, Inhabited
 
-/-- An op of op set v1 with its attributes. -/
+/-- Attributes of `convTranspose2d` (Python `ConvTranspose2dAttrs`). -/
+structure ConvTranspose2dAttrs where
+  /-- Strides `[sh, sw]`. -/
+  strides : List Nat
+  /-- Pads `[top, left, bottom, right]` (cropped from the full transposed output). -/
+  pads : List Nat
+  /-- Output padding `[h, w]` (extra rows/columns at the bottom/right). -/
+  outputPadding : List Nat
+  /-- Dilations `[dh, dw]`. -/
+  dilations : List Nat
+  /-- Number of groups. -/
+  groups : Nat
+deriving Repr, Inhabited
+
+/-- Attributes of `resize` (Python `ResizeAttrs`): per-axis gather/interpolation tables, one list
+per input axis, resolved at import from the ONNX coordinate and rounding modes. -/
+structure ResizeAttrs where
+  /-- `index0[a][o]`: the (first) input index read for output index `o` along axis `a`. -/
+  index0 : List (List Nat)
+  /-- `index1[a][o]`: the second input index of a linear axis; `[]` for a nearest axis. -/
+  index1 : List (List Nat)
+  /-- `weight0[a][o]` (binary32 bits): the weight of `index0`; `[]` for a nearest axis. -/
+  weight0 : List (List UInt32)
+  /-- `weight1[a][o]` (binary32 bits): the weight of `index1`; `[]` for a nearest axis. -/
+  weight1 : List (List UInt32)
+deriving Repr, Inhabited
+
+/-- Attributes of `pow` (Python `PowAttrs`). -/
+structure PowAttrs where
+  /-- The constant exponent (binary32 bits). -/
+  exponent : UInt32
+deriving Repr, Inhabited
+
+/-- An op of the IR with its attributes. -/
 inductive OpKind where
   /-- Graph input number `index`. -/
   | input (index : Nat)
@@ -219,6 +255,30 @@ inductive OpKind where
   | reduceMean (attrs : ReduceAttrs)
   /-- Maximum over axes. -/
   | reduceMax (attrs : ReduceAttrs)
+  /-- 2-D transposed convolution (NCHW, weight `[C, M/groups, kh, kw]`). -/
+  | convTranspose2d (attrs : ConvTranspose2dAttrs)
+  /-- Resize by per-axis index and weight tables (nearest or linear per axis). -/
+  | resize (attrs : ResizeAttrs)
+  /-- Error function. -/
+  | erf
+  /-- Sine. -/
+  | sin
+  /-- Cosine. -/
+  | cos
+  /-- Sign (`±1`, or the argument itself for `±0` and NaN). -/
+  | sign
+  /-- Round towards `-∞`. -/
+  | floor
+  /-- Round towards `+∞`. -/
+  | ceil
+  /-- Round to nearest, ties to even. -/
+  | round
+  /-- Power with a constant exponent. -/
+  | pow (attrs : PowAttrs)
+  /-- Broadcast selection by a constant `0`/`1` mask: `if 0 < c then x else y`. -/
+  | «where»
+  /-- Row lookup `table[idx]` (token ids given as scalars). -/
+  | embedding
 deriving Repr, Inhabited
 
 namespace OpKind
@@ -262,6 +322,18 @@ def tag : OpKind → OpTag
   | .reduceSum _ => .reduceSum
   | .reduceMean _ => .reduceMean
   | .reduceMax _ => .reduceMax
+  | .convTranspose2d _ => .convTranspose2d
+  | .resize _ => .resize
+  | .erf => .erf
+  | .sin => .sin
+  | .cos => .cos
+  | .sign => .sign
+  | .floor => .floor
+  | .ceil => .ceil
+  | .round => .round
+  | .pow _ => .pow
+  | .«where» => .«where»
+  | .embedding => .embedding
 
 end OpKind
 

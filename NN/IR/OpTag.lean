@@ -1,9 +1,11 @@
 /-!
 # Op tags
 
-The ops of op set v1 as a plain enumeration (constructors only, no attributes), their input
-arities and families. Constructor names are the op names of the IR contract (`DESIGN.md`) and of
-`pytools/tlean/ir.py`; `tests/test_lean_lockstep.py` checks that the two sides agree.
+The ops of the IR as a plain enumeration (constructors only, no attributes), their input
+arities and families: op set v1 and the ops added for issue 10 (`convTranspose2d`, `resize`,
+`erf`, `sin`, `cos`, `sign`, `floor`, `ceil`, `round`, `pow`, `where`, `embedding`; contract
+in `docs/operators.md`). Constructor names are the op names of the IR contract (`DESIGN.md`) and
+of `pytools/tlean/ir.py`; `tests/test_lean_lockstep.py` checks that the two sides agree.
 
 ## Main definitions
 
@@ -20,14 +22,15 @@ arities and families. Constructor names are the op names of the IR contract (`DE
 ## Implementation notes
 
 Each function is one match arm per tag (no wildcard), so that the Python lockstep test can read
-the table directly from the source.
+the table directly from the source. `where` is a Lean keyword, so its constructor is written
+`«where»` (the name is still `where`; the lockstep test and the code generator escape it).
 
 Trust boundary: none; the arities are data.
 -/
 
 namespace NN.IR
 
-/-- The ops of op set v1, without their attributes. -/
+/-- The ops of the IR, without their attributes. -/
 inductive OpTag where
   | input
   | param
@@ -66,13 +69,25 @@ inductive OpTag where
   | reduceSum
   | reduceMean
   | reduceMax
+  | convTranspose2d
+  | resize
+  | erf
+  | sin
+  | cos
+  | sign
+  | floor
+  | ceil
+  | round
+  | pow
+  | «where»
+  | embedding
 deriving DecidableEq, Repr, Inhabited
 
 namespace OpTag
 
 /-- Every op tag, in the order of the IR contract. -/
 def all : List OpTag :=
-  [.input, .param, .const, .add, .sub, .mul, .div, .max, .min, .neg, .abs, .relu, .sigmoid, .tanh, .exp, .log, .sqrt, .leakyRelu, .clip, .linear, .matmul, .conv2d, .maxPool2d, .avgPool2d, .globalAvgPool, .batchNorm, .layerNorm, .softmax, .logSoftmax, .reshape, .transpose, .concat, .slice, .pad, .reduceSum, .reduceMean, .reduceMax]
+  [.input, .param, .const, .add, .sub, .mul, .div, .max, .min, .neg, .abs, .relu, .sigmoid, .tanh, .exp, .log, .sqrt, .leakyRelu, .clip, .linear, .matmul, .conv2d, .maxPool2d, .avgPool2d, .globalAvgPool, .batchNorm, .layerNorm, .softmax, .logSoftmax, .reshape, .transpose, .concat, .slice, .pad, .reduceSum, .reduceMean, .reduceMax, .convTranspose2d, .resize, .erf, .sin, .cos, .sign, .floor, .ceil, .round, .pow, .«where», .embedding]
 
 /-- Every tag is listed in `OpTag.all`. -/
 theorem mem_all (t : OpTag) : t ∈ all := by
@@ -119,6 +134,18 @@ def minArity : OpTag → Nat
   | .reduceSum => 1
   | .reduceMean => 1
   | .reduceMax => 1
+  | .convTranspose2d => 2
+  | .resize => 1
+  | .erf => 1
+  | .sin => 1
+  | .cos => 1
+  | .sign => 1
+  | .floor => 1
+  | .ceil => 1
+  | .round => 1
+  | .pow => 1
+  | .«where» => 3
+  | .embedding => 2
 
 /-- Maximum number of inputs of each op (`none`: variadic). -/
 def maxArity : OpTag → Option Nat
@@ -159,6 +186,18 @@ def maxArity : OpTag → Option Nat
   | .reduceSum => some 1
   | .reduceMean => some 1
   | .reduceMax => some 1
+  | .convTranspose2d => some 3
+  | .resize => some 1
+  | .erf => some 1
+  | .sin => some 1
+  | .cos => some 1
+  | .sign => some 1
+  | .floor => some 1
+  | .ceil => some 1
+  | .round => some 1
+  | .pow => some 1
+  | .«where» => some 3
+  | .embedding => some 2
 
 /-- The op family of each op (DESIGN.md table). -/
 def family : OpTag → String
@@ -199,6 +238,18 @@ def family : OpTag → String
   | .reduceSum => "reductions"
   | .reduceMean => "reductions"
   | .reduceMax => "reductions"
+  | .convTranspose2d => "convolution"
+  | .resize => "structural"
+  | .erf => "elementwise"
+  | .sin => "elementwise"
+  | .cos => "elementwise"
+  | .sign => "elementwise"
+  | .floor => "elementwise"
+  | .ceil => "elementwise"
+  | .round => "elementwise"
+  | .pow => "elementwise"
+  | .«where» => "elementwise"
+  | .embedding => "affine"
 
 /-- The op name, as in the IR contract (the constructor name). -/
 def name : OpTag → String
@@ -239,6 +290,18 @@ def name : OpTag → String
   | .reduceSum => "reduceSum"
   | .reduceMean => "reduceMean"
   | .reduceMax => "reduceMax"
+  | .convTranspose2d => "convTranspose2d"
+  | .resize => "resize"
+  | .erf => "erf"
+  | .sin => "sin"
+  | .cos => "cos"
+  | .sign => "sign"
+  | .floor => "floor"
+  | .ceil => "ceil"
+  | .round => "round"
+  | .pow => "pow"
+  | .«where» => "where"
+  | .embedding => "embedding"
 
 end OpTag
 

@@ -12,6 +12,8 @@ the semantics reads its output shape from the checked node, so the same rule ser
 
 * `NN.IR.poolOutDim`: the ONNX output length of one window axis.
 * `NN.IR.sliceLen`: the length of `range(start, end, step)`.
+* `NN.IR.convTransposeOutDim`, `NN.IR.convTransposeRule`, `NN.IR.resizeRule`,
+  `NN.IR.whereRule`, `NN.IR.embeddingRule`: the rules of the ops added for issue 10.
 * `NN.IR.OpKind.inferShape`: the shape rule of every non-leaf op.
 
 ## Main results
@@ -134,6 +136,86 @@ def binaryRule (ins : List Shape) : Except String Shape :=
 def axisRule (axis : Nat) (x : Shape) : Except String Shape :=
   if axis < x.length then .ok x else .error s!"axis {axis} out of range for rank {x.length}"
 
+/-- Output length of one axis of a transposed convolution (ONNX/PyTorch rule, computed in `Int`
+as `tlean.ir` does): `s·(size−1) + outPad + d·(k−1) + 1 − pb − pe`, which must be `≥ 1`; the
+output padding must be smaller than the stride or the dilation. -/
+def convTransposeOutDim (size k s d outPad pb pe : Nat) : Except String Nat :=
+  if max s d ≤ outPad then
+    .error s!"convTranspose2d: output padding {outPad} must be smaller than stride or dilation"
+  else
+    let full : Int := (s : Int) * ((size : Int) - 1) + (outPad : Int) + (d : Int) * ((k : Int) - 1)
+    let o : Int := full + 1 - (pb : Int) - (pe : Int)
+    if o < 1 then .error s!"convTranspose2d: output size {o} < 1 (pads too large)"
+    else .ok o.toNat
+
+/-- The shape rule of `convTranspose2d`: `x : [N, C, H, W]`, `W : [C, M/g, kh, kw]`, optional
+bias `[M]`; output `[N, M, OH, OW]`. -/
+def convTransposeRule (a : ConvTranspose2dAttrs) (ins : List Shape) : Except String Shape := do
+  let x := nth ins 0 []
+  let w := nth ins 1 []
+  checkPairs "strides" a.strides
+  checkPairs "dilations" a.dilations
+  checkQuad a.pads
+  require (a.outputPadding.length == 2)
+    s!"outputPadding must have two entries, got {a.outputPadding}"
+  require (decide (a.groups ≥ 1)) "convTranspose2d: groups must be positive"
+  require (x.length == 4 && w.length == 4)
+    s!"convTranspose2d: input and weight must be rank 4, got {x} and {w}"
+  let c := nth x 1 0
+  let g := a.groups
+  require (nth w 0 0 == c)
+    s!"convTranspose2d: weight has {nth w 0 0} input channels, input has {c}"
+  require (c % g == 0) s!"convTranspose2d: channels {c} must be divisible by groups {g}"
+  let m := nth w 1 0 * g
+  require (ins.length != 3 || nth ins 2 [] == [m])
+    s!"convTranspose2d: bias must be [{m}], got {nth ins 2 []}"
+  let oh ← convTransposeOutDim (nth x 2 0) (nth w 2 0) (nth a.strides 0 1) (nth a.dilations 0 1)
+    (nth a.outputPadding 0 0) (nth a.pads 0 0) (nth a.pads 2 0)
+  let ow ← convTransposeOutDim (nth x 3 0) (nth w 3 0) (nth a.strides 1 1) (nth a.dilations 1 1)
+    (nth a.outputPadding 1 0) (nth a.pads 1 0) (nth a.pads 3 0)
+  pure [nth x 0 0, m, oh, ow]
+
+/-- Checks the tables of one `resize` axis `ax` of an input of shape `x`. -/
+def resizeAxisCheck (a : ResizeAttrs) (x : Shape) (ax : Nat) : Except String Unit := do
+  let i0 := nth a.index0 ax []
+  let i1 := nth a.index1 ax []
+  let w0 := nth a.weight0 ax []
+  let w1 := nth a.weight1 ax []
+  let d := nth x ax 0
+  require (!i0.isEmpty) s!"resize: axis {ax} has an empty index table"
+  require ((i1.isEmpty && w0.isEmpty && w1.isEmpty) ||
+      (i1.length == i0.length && w0.length == i0.length && w1.length == i0.length))
+    s!"resize: axis {ax}: index1, weight0, weight1 must be empty or as long as index0"
+  require (allNat (fun i => decide (i < d)) i0 && allNat (fun i => decide (i < d)) i1)
+    s!"resize: axis {ax}: an index is out of range for size {d}"
+
+/-- The shape rule of `resize`: one table per input axis; the output length of axis `a` is
+`index0[a].length`. -/
+def resizeRule (a : ResizeAttrs) (x : Shape) : Except String Shape := do
+  let r := x.length
+  require (a.index0.length == r && a.index1.length == r && a.weight0.length == r &&
+      a.weight1.length == r)
+    s!"resize: index0/index1/weight0/weight1 must each have one list per axis ({r})"
+  (List.range r).foldlM (fun (_ : Unit) (ax : Nat) => resizeAxisCheck a x ax) ()
+  pure ((List.range r).map (fun ax => (nth a.index0 ax []).length))
+
+/-- The shape rule of `where`: the broadcast of the condition, `x` and `y` shapes. -/
+def whereRule (ins : List Shape) : Except String Shape :=
+  match broadcastShapes? (nth ins 0 []) (nth ins 1 []) with
+  | none => .error s!"shapes {nth ins 0 []} and {nth ins 1 []} do not broadcast"
+  | some s =>
+    match broadcastShapes? s (nth ins 2 []) with
+    | none => .error s!"shapes {s} and {nth ins 2 []} do not broadcast"
+    | some t => .ok t
+
+/-- The shape rule of `embedding`: `table : [V, D…]` with `V ≥ 1`, `idx : S`; output `S ++ [D…]`. -/
+def embeddingRule (ins : List Shape) : Except String Shape := do
+  let table := nth ins 0 []
+  let idx := nth ins 1 []
+  require (decide (table.length ≥ 1) && decide (nth table 0 0 ≥ 1))
+    s!"embedding: table must have rank >= 1 and at least one row, got {table}"
+  pure (idx ++ table.drop 1)
+
 /-- The shape rule of every non-leaf op: its output shape from its attributes and its input
 shapes (arity is checked separately, by `Graph.check`). -/
 def OpKind.inferShape : OpKind → List Shape → Except String Shape
@@ -239,5 +321,17 @@ def OpKind.inferShape : OpKind → List Shape → Except String Shape
   | .reduceSum a, ins => reduceRule a.axes a.keepDims (nth ins 0 [])
   | .reduceMean a, ins => reduceRule a.axes a.keepDims (nth ins 0 [])
   | .reduceMax a, ins => reduceRule a.axes a.keepDims (nth ins 0 [])
+  | .convTranspose2d a, ins => convTransposeRule a ins
+  | .resize a, ins => resizeRule a (nth ins 0 [])
+  | .erf, ins => .ok (nth ins 0 [])
+  | .sin, ins => .ok (nth ins 0 [])
+  | .cos, ins => .ok (nth ins 0 [])
+  | .sign, ins => .ok (nth ins 0 [])
+  | .floor, ins => .ok (nth ins 0 [])
+  | .ceil, ins => .ok (nth ins 0 [])
+  | .round, ins => .ok (nth ins 0 [])
+  | .pow _, ins => .ok (nth ins 0 [])
+  | .«where», ins => whereRule ins
+  | .embedding, ins => embeddingRule ins
 
 end NN.IR

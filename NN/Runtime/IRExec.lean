@@ -22,13 +22,15 @@ None here; `NN/Proofs/IRExec.lean` proves `execGraphOfIR_semantics_eq`.
 
 ## Implementation notes
 
-Compile-time work per node: argument shapes are resolved once (`Graph.argShapes`), parameter
-values are bound (`ExecOp.bound`), constants are decoded once, and for every other op the key
-table of its gather (`Plan.table`: broadcast index pairs, transposed/sliced/padded/concatenated
-source offsets, pooling windows, convolution and matmul tap lists, reduction groups) is computed
-once and stored in the `ExecOp.gather` value. At run time a node only reads its arguments through
-the table. Lean evaluates constructor arguments eagerly, so the tables are built when
-`execGraphOfIR` runs, not when a node is evaluated.
+Compile-time work per node: argument shapes are resolved once (`Graph.argShapes`), parameter values
+are bound (`ExecOp.bound`), constants are decoded once, and for every other op the key table of its
+gather (`Plan.table`: broadcast index pairs, transposed/sliced/padded/concatenated source offsets,
+pooling windows, convolution and matmul tap lists, reduction groups) is computed once and stored in
+the `ExecOp.gather` value (for `resize`, the evaluation tree of every output element; for
+`embedding`, the index position and row offset of every output element). At run time a node only
+reads its arguments through the table; `embedding` additionally finds the row each token id denotes
+(a binary search, `NN.Spec.tokenRow`), the one data-dependent read. Lean evaluates constructor
+arguments eagerly, so the tables are built when `execGraphOfIR` runs, not when a node is evaluated.
 
 Trust boundary: Lean's compiler and runtime (including `Float32` arithmetic in C) execute this
 code; the proof is about the Lean definitions.
@@ -141,6 +143,27 @@ def compileOp (params : List (Tensor α)) : OpKind → List Shape → Shape → 
       (fun xs => meanOfRead (arg xs 0))
   | .reduceMax a, ss, o => .gather (reducePlan a.axes a.keepDims (shp ss 0) o).table
       (fun xs => maxRead (arg xs 0))
+  | .convTranspose2d a, ss, o =>
+    .gather (convTransposePlan (shp ss 0) (shp ss 1) a.strides a.pads a.dilations a.groups
+        (ss.length == 3) o).table
+      (fun xs => dotRead (arg xs 0) (arg xs 1) (arg xs 2))
+  | .resize a, ss, o =>
+    .gather (resizePlan a.index0 a.index1 a.weight0 a.weight1 (shp ss 0) o).table
+      (fun xs => resizeRead (arg xs 0))
+  | .erf, _, o => .gather (idPlan o).table (fun xs => unaryRead Scalar.erf (arg xs 0))
+  | .sin, _, o => .gather (idPlan o).table (fun xs => unaryRead Scalar.sin (arg xs 0))
+  | .cos, _, o => .gather (idPlan o).table (fun xs => unaryRead Scalar.cos (arg xs 0))
+  | .sign, _, o => .gather (idPlan o).table (fun xs => unaryRead NN.sign (arg xs 0))
+  | .floor, _, o => .gather (idPlan o).table (fun xs => unaryRead Scalar.floor (arg xs 0))
+  | .ceil, _, o => .gather (idPlan o).table (fun xs => unaryRead Scalar.ceil (arg xs 0))
+  | .round, _, o => .gather (idPlan o).table (fun xs => unaryRead Scalar.round (arg xs 0))
+  | .pow a, _, o => .gather (idPlan o).table
+      (fun xs => unaryRead (powBy a.exponent) (arg xs 0))
+  | .«where», ss, o => .gather (wherePlan (shp ss 0) (shp ss 1) (shp ss 2) o).table
+      (fun xs => whereRead (arg xs 0) (arg xs 1) (arg xs 2))
+  | .embedding, ss, o => .gather (embedPlan (shp ss 0) o).table
+      (fun xs => embedRead (nth (shp ss 0) 0 0) (Shape.size ((shp ss 0).drop 1)) (arg xs 0)
+        (arg xs 1))
 
 /-- Compiles one node of `g`: shapes resolved from the graph, parameters bound. -/
 def compileNode (g : Graph) (params : List (Tensor α)) (n : Node) : ExecNode α :=

@@ -4,7 +4,7 @@ import NN.Spec.Scalar
 /-!
 # Tensors and gathers
 
-A tensor is a shape and a flat row-major data array. Every op of op set v1 is specified as a
+A tensor is a shape and a flat row-major data array. Every op of the IR is specified as a
 *gather*: output element `i` is a function of a key `key i` computed from static shapes and
 attributes only (an input offset, a window of offsets, a list of offset pairs…), and a reader
 that turns a key into a scalar by reading the argument arrays.

@@ -32,7 +32,7 @@ open NN NN.IR NN.Runtime
 #guard broadcastShapes? [2, 3] [4] == none
 #guard bitsToIntTrunc 0xC0700000 == -3
 #guard bitsToIntTrunc 0x42C80000 == 100
-#guard OpTag.all.length == 37
+#guard OpTag.all.length == 49
 
 /-! ### `relu (W · x + b)` -/
 

@@ -28,7 +28,10 @@ CONSTANT_POSITIONS = frozenset(
     {("Clip", 1), ("Clip", 2), ("Pad", 2), ("Pow", 1), ("Reshape", 1), ("Slice", 1), ("Slice", 2),
      ("Slice", 3), ("Slice", 4), ("Pad", 1), ("Pad", 3), ("Squeeze", 1), ("Unsqueeze", 1),
      ("ReduceSum", 1), ("ReduceMean", 1), ("ReduceMax", 1), ("Split", 1), ("Dropout", 1),
-     ("Dropout", 2), ("CastLike", 1)}
+     ("Dropout", 2), ("CastLike", 1),
+     # issue 10: resize tables and recurrent weights are import-time constants
+     ("Resize", 1), ("Resize", 2), ("Resize", 3), ("Upsample", 1),
+     *((rnn, k) for rnn in ("LSTM", "GRU", "RNN") for k in (1, 2, 3, 4, 7))}
 )  # fmt: skip
 
 

@@ -42,16 +42,35 @@ def _sigmoid(x: Array) -> Array:
 
 
 def _leaky_relu(a: ir.LeakyReluAttrs, x: Array) -> Array:
-    return np.where(x >= 0, x, x * _f(a.alpha)).astype(F32)
+    # Lean's leakyRelu: `if x < 0 then alpha * x else x` (a NaN passes through unchanged).
+    return np.where(x < 0, x * _f(a.alpha), x).astype(F32)
 
 
 def _clip(a: ir.ClipAttrs, x: Array) -> Array:
+    # Lean's clip: `min (max x lo) hi` with the scalar max/min (NumPy's: NaN propagates, ties such
+    # as max(-0, +0) return the second argument).
     y = x
     if a.lo is not None:
-        y = np.where(y < _f(a.lo), _f(a.lo), y)
+        y = np.maximum(y, _f(a.lo))
     if a.hi is not None:
-        y = np.where(y > _f(a.hi), _f(a.hi), y)
+        y = np.minimum(y, _f(a.hi))
     return np.asarray(y, dtype=F32)
+
+
+def _via_f64(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[Array], Array]:
+    """A float32 kernel computed in float64 and rounded once (nearly always correctly rounded)."""
+
+    def run(x: Array) -> Array:
+        return np.asarray(fn(x.astype(np.float64)), dtype=F32)
+
+    return run
+
+
+_ERF = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erf64(x: np.ndarray) -> np.ndarray:
+    return np.asarray(_ERF(x), dtype=np.float64).reshape(x.shape)
 
 
 _UNARY: dict[str, Callable[[Array], Array]] = {
@@ -63,6 +82,13 @@ _UNARY: dict[str, Callable[[Array], Array]] = {
     "exp": np.exp,
     "log": np.log,
     "sqrt": np.sqrt,
+    "erf": _via_f64(_erf64),
+    "sin": _via_f64(np.sin),
+    "cos": _via_f64(np.cos),
+    "sign": lambda x: np.where(x > 0, F32(1), np.where(x < 0, F32(-1), x)),  # sign(±0) = ±0
+    "floor": np.floor,
+    "ceil": np.ceil,
+    "round": np.rint,
 }
 
 _BINARY: dict[str, Callable[[Array, Array], Array]] = {
@@ -118,6 +144,68 @@ def _conv2d(a: ir.Conv2dAttrs, x: Array, w: Array, b: Array | None, out: tuple[i
     return y
 
 
+def _conv_transpose2d(a: ir.ConvTranspose2dAttrs, x: Array, w: Array, b: Array | None, out: tuple[int, ...]) -> Array:
+    """Transposed convolution: each kernel tap scatters one per-group matrix product into a
+    full-size buffer (positions ``iy·sh + ky·dh``), which is then cropped by the pads."""
+    n, c, h, wd = x.shape
+    _, mg, kh, kw = w.shape
+    g = a.groups
+    cg = c // g
+    sh, sw = a.strides
+    dh, dw = a.dilations
+    t, lft, _, _ = a.pads
+    oh, ow = out[2], out[3]
+    full_h = max(sh * (h - 1) + dh * (kh - 1) + 1 + a.outputPadding[0], t + oh)
+    full_w = max(sw * (wd - 1) + dw * (kw - 1) + 1 + a.outputPadding[1], lft + ow)
+    buf = np.zeros((n, g, mg, full_h, full_w), dtype=F32)
+    xg = x.reshape(n, g, cg, h * wd)
+    wg = w.reshape(g, cg, mg, kh, kw)
+    for i in range(kh):
+        for j in range(kw):
+            tap = np.matmul(wg[:, :, :, i, j].transpose(0, 2, 1), xg).reshape(n, g, mg, h, wd)
+            buf[:, :, :, i * dh : i * dh + sh * (h - 1) + 1 : sh, j * dw : j * dw + sw * (wd - 1) + 1 : sw] += tap
+    y = buf[:, :, :, t : t + oh, lft : lft + ow].reshape(n, g * mg, oh, ow)
+    if b is not None:
+        y = y + b.reshape(1, g * mg, 1, 1)
+    return np.ascontiguousarray(y, dtype=F32)
+
+
+# ------------------------------------------------------------------------------ resize, where, embedding
+
+
+def _resize(a: ir.ResizeAttrs, x: Array) -> Array:
+    """Axis by axis (0, 1, …): a gather on nearest axes, ``w0·t[i0] + w1·t[i1]`` on linear ones."""
+    t = x
+    for ax in range(x.ndim):
+        i0 = np.asarray(a.index0[ax], dtype=np.intp)
+        if not a.weight0[ax]:
+            if not (len(i0) == t.shape[ax] and np.array_equal(i0, np.arange(len(i0)))):
+                t = np.take(t, i0, axis=ax)
+            continue
+        i1 = np.asarray(a.index1[ax], dtype=np.intp)
+        shape = [1] * t.ndim
+        shape[ax] = len(i0)
+        w0 = np.asarray(a.weight0[ax], dtype=F32).reshape(shape)
+        w1 = np.asarray(a.weight1[ax], dtype=F32).reshape(shape)
+        t = (w0 * np.take(t, i0, axis=ax) + w1 * np.take(t, i1, axis=ax)).astype(F32)
+    return np.ascontiguousarray(t, dtype=F32)
+
+
+def _embedding(table: Array, idx: Array) -> Array:
+    """Row ``v`` of ``table`` where ``idx == v`` for a natural ``v`` < rows, else a NaN row."""
+    rows = table.shape[0]
+    valid = (idx >= 0) & (idx < rows) & (np.floor(idx) == idx)
+    k = np.where(valid, idx, F32(0)).astype(np.intp)
+    y = table[k]
+    if not valid.all():
+        y[~valid] = np.nan
+    return np.asarray(y, dtype=F32)
+
+
+def _pow(a: ir.PowAttrs, x: Array) -> Array:
+    return np.asarray(np.power(x.astype(np.float64), np.float64(a.exponent)), dtype=F32)
+
+
 # ------------------------------------------------------------------------------ pooling
 
 
@@ -132,11 +220,26 @@ def _pool_geometry(a: ir.MaxPool2dAttrs, x: Array, out: tuple[int, ...]) -> tupl
     return xh, xw
 
 
-def _separable(xp: Array, a: ir.MaxPool2dAttrs, out: tuple[int, ...], fn: Callable[..., Array]) -> Array:
-    """Reduces every pooling window with ``fn`` (max or add): rows first, then columns."""
+def _separable(
+    xp: Array, a: ir.MaxPool2dAttrs, out: tuple[int, ...], fn: Callable[..., Array], width_first: bool = False
+) -> Array:
+    """Reduces every pooling window with ``fn`` (max or add): rows first, then columns.
+
+    ``width_first`` folds along each window row first, then down the rows: with ``np.maximum``
+    (ties return the second argument) that picks the same element as Lean's left-to-right fold
+    over the window in row-major order, which decides the sign of a zero result.
+    """
     kh, kw = a.kernel
     sh, sw = a.strides
     oh, ow = out[2], out[3]
+    if width_first:
+        cols = xp[:, :, :, 0 : sw * (ow - 1) + 1 : sw].copy()
+        for j in range(1, kw):
+            fn(cols, xp[:, :, :, j : j + sw * (ow - 1) + 1 : sw], out=cols)
+        acc = cols[:, :, 0 : sh * (oh - 1) + 1 : sh, :].copy()
+        for i in range(1, kh):
+            fn(acc, cols[:, :, i : i + sh * (oh - 1) + 1 : sh, :], out=acc)
+        return acc
     rows = xp[:, :, 0 : sh * (oh - 1) + 1 : sh, :].copy()
     for i in range(1, kh):
         fn(rows, xp[:, :, i : i + sh * (oh - 1) + 1 : sh, :], out=rows)
@@ -151,7 +254,7 @@ def _max_pool(a: ir.MaxPool2dAttrs, x: Array, out: tuple[int, ...]) -> Array:
     xh, xw = _pool_geometry(a, x, out)
     pads = ((0, 0), (0, 0), (t, b + xh), (lft, r + xw))
     xp = np.pad(x, pads, constant_values=-np.inf) if any(p for q in pads for p in q) else x
-    return _separable(xp, a, out, np.maximum)
+    return _separable(xp, a, out, np.maximum, width_first=True)
 
 
 def _window_counts(size: int, k: int, s: int, pb: int, lo: int, hi: int, n_out: int) -> Array:
@@ -220,6 +323,8 @@ def _slice(a: ir.SliceAttrs, x: Array) -> Array:
 
 def _pad(a: ir.PadAttrs, x: Array) -> Array:
     r = x.ndim
+    if r == 0:  # a scalar has nothing to pad (np.pad rejects an empty width list)
+        return x.copy()
     widths = [(a.pads[i], a.pads[i + r]) for i in range(r)]
     return np.pad(x, widths, constant_values=_f(a.value))
 
@@ -240,7 +345,17 @@ def _reduce_mean(x: Array, axis: tuple[int, ...], keepdims: bool) -> Array:
 
 
 def _reduce_max(x: Array, axis: tuple[int, ...], keepdims: bool) -> Array:
-    return x.max(axis=axis, keepdims=keepdims, initial=-np.inf)  # max of nothing is -inf
+    m = x.max(axis=axis, keepdims=keepdims, initial=-np.inf)  # max of nothing is -inf
+    # Lean folds `max` left to right over the reduced axes (in the listed order), so a zero result
+    # is the last zero in that order; NumPy's reduction order is unspecified: fix the zero's sign.
+    k = len(axis)
+    flat = np.moveaxis(x, list(axis), list(range(x.ndim - k, x.ndim)))
+    flat = flat.reshape(*flat.shape[: x.ndim - k], -1)
+    if flat.shape[-1] == 0 or not (m == 0).any():
+        return m
+    last = flat.shape[-1] - 1 - np.argmax((flat == 0)[..., ::-1], axis=-1)
+    neg = np.signbit(np.take_along_axis(flat, last[..., None], axis=-1)[..., 0])
+    return np.where(m == 0, np.where(neg, F32(-0.0), F32(0.0)).reshape(m.shape), m)
 
 
 _REDUCE = {
@@ -272,6 +387,16 @@ def apply_op(op: str, attrs: Any, args: list[Array], out: tuple[int, ...]) -> Ar
         return np.matmul(args[0], args[1])
     if op == "conv2d":
         return _conv2d(attrs, args[0], args[1], _opt(args, 2), out)
+    if op == "convTranspose2d":
+        return _conv_transpose2d(attrs, args[0], args[1], _opt(args, 2), out)
+    if op == "resize":
+        return _resize(attrs, args[0])
+    if op == "pow":
+        return _pow(attrs, args[0])
+    if op == "where":
+        return np.where(args[0] > 0, args[1], args[2])
+    if op == "embedding":
+        return _embedding(args[0], args[1])
     if op == "maxPool2d":
         return _max_pool(attrs, args[0], out)
     if op == "avgPool2d":

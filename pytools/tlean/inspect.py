@@ -44,13 +44,6 @@ def inspect_model(
     check_declared_sizes(model, max_elements)
     g = model.graph
     inits = {t.name: t for t in g.initializer}
-    rows = support_table(model)
-    reasons: dict[str, str] = {}
-    counts: Counter[str] = Counter()
-    for node, reason in rows:
-        counts[node.op_type] += 1
-        if reason:
-            reasons.setdefault(node.op_type, reason)
     opset = next((int(i.version) for i in model.opset_import if i.domain in ("", "ai.onnx")), 0)
     result: dict[str, Any] = {
         "format": INSPECT_FORMAT,
@@ -68,24 +61,10 @@ def inspect_model(
             "tensors": len(inits),
             "elements": sum(math.prod(t.dims) for t in inits.values()),
         },
-        "ops": [
-            {"op_type": op, "count": n, "supported": op not in reasons, "reason": reasons.get(op, "")}
-            for op, n in sorted(counts.items())
-        ],
-        "nodes": [
-            {
-                "index": i,
-                "name": node.name,
-                "op_type": node.op_type,
-                "outputs": list(node.output),
-                "supported": not reason,
-                "reason": reason,
-            }
-            for i, (node, reason) in enumerate(rows)
-        ],
     }
+    trace: dict[int, tuple[str, str]] = {}
     try:
-        imported = import_model(p, input_shapes=input_shapes, max_elements=max_elements)
+        imported = import_model(p, input_shapes=input_shapes, max_elements=max_elements, trace=trace)
     except UnsupportedOpsError as e:
         result["import"] = {
             "ok": False,
@@ -93,11 +72,6 @@ def inspect_model(
             "error": str(e),
             "unsupported": [n.__dict__ for n in e.nodes],
         }
-        by_label = {n.name: n.reason for n in e.nodes}
-        for row in result["nodes"]:
-            label = row["name"] or (row["outputs"][0] if row["outputs"] else "")
-            if label in by_label and row["supported"]:
-                row["supported"], row["reason"] = False, by_label[label]
     except TleanError as e:
         result["import"] = {"ok": False, "code": e.code, "error": str(e)}
     else:
@@ -111,4 +85,60 @@ def inspect_model(
             "folded": imported.folded,
             "ir_ops": dict(sorted(ir_ops.items())),
         }
+    result["nodes"] = node_rows(model, trace)
+    result["ops"] = op_rows(result["nodes"])
     return result
+
+
+def node_rows(model: onnx.ModelProto, trace: dict[int, tuple[str, str]]) -> list[dict[str, Any]]:
+    """One row per ONNX node with the import's verdict on it.
+
+    ``status`` is the importer's own (``converted``, ``folded``, ``refused``, ``downstream``: not
+    imported because it reads the output of a refused node); a node the import did not reach
+    (it stopped earlier, e.g. on a dynamic input shape) gets ``static``: only the converter
+    registry was consulted, so attribute-level limits are not known for it.
+    """
+    static = support_table(model)
+    rows = []
+    for i, (node, static_reason) in enumerate(static):
+        status, detail = trace.get(i, ("static", static_reason))
+        if status == "downstream":
+            reason = f"not imported: reads the output of the refused node {detail!r}"
+            supported = not static_reason
+        elif status == "static":
+            reason, supported = static_reason, not static_reason
+        else:
+            reason, supported = detail, status != "refused"
+        rows.append(
+            {
+                "index": i,
+                "name": node.name,
+                "op_type": node.op_type,
+                "outputs": list(node.output),
+                "status": status,
+                "supported": supported,
+                "reason": reason,
+            }
+        )
+    return rows
+
+
+def op_rows(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The op table, aggregated from the node rows: an op is supported when none of its nodes
+    is refused; ``reason`` is the first refusal; counts per status are listed."""
+    by_op: dict[str, list[dict[str, Any]]] = {}
+    for row in nodes:
+        by_op.setdefault(row["op_type"], []).append(row)
+    out = []
+    for op, rows in sorted(by_op.items()):
+        bad = [r for r in rows if not r["supported"]]
+        out.append(
+            {
+                "op_type": op,
+                "count": len(rows),
+                "supported": not bad,
+                "reason": bad[0]["reason"] if bad else "",
+                "statuses": dict(sorted(Counter(r["status"] for r in rows).items())),
+            }
+        )
+    return out

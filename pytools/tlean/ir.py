@@ -18,6 +18,10 @@ Axis attributes are always normalised to non-negative values at import; per-op c
 - ``slice``: ``starts``/``ends`` already clamped as ONNX specifies, ``steps`` non-zero.
 - ``pad``: constant mode, ``pads = [b_0, ..., b_{r-1}, e_0, ..., e_{r-1}]``, all >= 0.
 - ``reduce*``: ``axes`` sorted, distinct, non-empty.
+- ``convTranspose2d(x, W, b?)``: NCHW, ``W : [C, M/groups, kh, kw]`` (ONNX layout).
+- ``resize(x)``: explicit per-axis index/weight tables (coordinate modes resolved at import).
+- ``pow(x)``: constant ``exponent``; ``where(c, x, y)``: ``c`` a const 0/1 mask;
+  ``embedding(table, idx)``: ``idx`` holds row numbers as float32, NaN rows for non-row values.
 """
 
 from __future__ import annotations
@@ -160,6 +164,46 @@ class PadAttrs(_Attrs):
 class ReduceAttrs(_Attrs):
     axes: list[Dim]
     keepDims: bool = True
+
+
+class ConvTranspose2dAttrs(_Attrs):
+    """``convTranspose2d``: ``pads = (top, left, bottom, right)``, ``outputPadding = (h, w)``."""
+
+    strides: tuple[Pos, Pos] = (1, 1)
+    pads: tuple[Dim, Dim, Dim, Dim] = (0, 0, 0, 0)
+    outputPadding: tuple[Dim, Dim] = (0, 0)
+    dilations: tuple[Pos, Pos] = (1, 1)
+    groups: Pos = 1
+
+
+class ResizeAttrs(_Attrs):
+    """``resize``: per-axis gather/interpolation tables (see ``docs/operators.md``).
+
+    ``index0[a][o]`` is the input index read for output index ``o`` along axis ``a``; an axis
+    whose ``weight0``/``weight1``/``index1`` lists are empty is a nearest (copy) axis, otherwise
+    ``out = weight0·t[index0] + weight1·t[index1]`` along that axis. Axes run 0, 1, …, r−1.
+    """
+
+    index0: list[list[Dim]]
+    index1: list[list[Dim]]
+    weight0: list[list[F32]]
+    weight1: list[list[F32]]
+
+    @field_validator("weight0", "weight1")
+    @classmethod
+    def _f32_lists(cls, value: list[list[float]]) -> list[list[float]]:
+        for row in value:
+            for w in row:
+                _f32_or_raise(w)
+        return value
+
+
+class PowAttrs(_Attrs):
+    """``pow``: the constant exponent (binary32)."""
+
+    exponent: F32
+
+    _f32 = field_validator("exponent")(_f32_or_raise)
 
 
 # --------------------------------------------------------------------------------------------
@@ -373,6 +417,65 @@ def _rule_reduce(attrs: ReduceAttrs, ins: list[Shape]) -> Shape:
     return tuple(d for i, d in enumerate(x) if i not in axes)
 
 
+def _rule_conv_transpose2d(attrs: ConvTranspose2dAttrs, ins: list[Shape]) -> Shape:
+    x, w = ins[0], ins[1]
+    if len(x) != 4 or len(w) != 4:
+        raise ValueError(f"convTranspose2d: input and weight must be rank 4, got {list(x)} and {list(w)}")
+    n, c, h, wd = x
+    cw, mg, kh, kw = w
+    g = attrs.groups
+    if cw != c:
+        raise ValueError(f"convTranspose2d: weight has {cw} input channels, input has {c}")
+    if c % g:
+        raise ValueError(f"convTranspose2d: channels {c} must be divisible by groups {g}")
+    m = mg * g
+    if len(ins) == 3 and tuple(ins[2]) != (m,):
+        raise ValueError(f"convTranspose2d: bias must be [{m}], got {list(ins[2])}")
+    t, lft, b, r = attrs.pads
+    out = []
+    for size, k, s, d, op, pb, pe in (
+        (h, kh, attrs.strides[0], attrs.dilations[0], attrs.outputPadding[0], t, b),
+        (wd, kw, attrs.strides[1], attrs.dilations[1], attrs.outputPadding[1], lft, r),
+    ):
+        if op >= max(s, d):
+            raise ValueError(f"convTranspose2d: output padding {op} must be smaller than stride or dilation")
+        o = s * (size - 1) + op + d * (k - 1) + 1 - pb - pe
+        if o < 1:
+            raise ValueError(f"convTranspose2d: output size {o} < 1 (pads too large)")
+        out.append(o)
+    return (n, m, out[0], out[1])
+
+
+def _rule_resize(attrs: ResizeAttrs, ins: list[Shape]) -> Shape:
+    x = ins[0]
+    r = len(x)
+    if not (len(attrs.index0) == len(attrs.index1) == len(attrs.weight0) == len(attrs.weight1) == r):
+        raise ValueError(f"resize: index0/index1/weight0/weight1 must each have one list per axis ({r})")
+    out = []
+    for a in range(r):
+        i0, i1, w0, w1 = attrs.index0[a], attrs.index1[a], attrs.weight0[a], attrs.weight1[a]
+        if not i0:
+            raise ValueError(f"resize: axis {a} has an empty index table")
+        linear = bool(i1 or w0 or w1)
+        if linear and not (len(i1) == len(w0) == len(w1) == len(i0)):
+            raise ValueError(f"resize: axis {a}: index1, weight0, weight1 must be empty or as long as index0")
+        if any(i >= x[a] for i in i0) or any(i >= x[a] for i in i1):
+            raise ValueError(f"resize: axis {a}: an index is out of range for size {x[a]}")
+        out.append(len(i0))
+    return tuple(out)
+
+
+def _rule_where(attrs: NoAttrs, ins: list[Shape]) -> Shape:
+    return broadcast_shapes(broadcast_shapes(ins[0], ins[1]), ins[2])
+
+
+def _rule_embedding(attrs: NoAttrs, ins: list[Shape]) -> Shape:
+    table, idx = ins
+    if len(table) < 1 or table[0] < 1:
+        raise ValueError(f"embedding: table must have rank >= 1 and at least one row, got {list(table)}")
+    return (*idx, *table[1:])
+
+
 class OpSpec(BaseModel):
     """What the IR knows about one op: family, input arity, attribute model, shape rule."""
 
@@ -427,6 +530,16 @@ _SPECS: list[OpSpec] = [
     _spec("slice", "structural", 1, 1, SliceAttrs, _rule_slice),
     _spec("pad", "structural", 1, 1, PadAttrs, _rule_pad),
     *[_spec(n, "reductions", 1, 1, ReduceAttrs, _rule_reduce) for n in ("reduceSum", "reduceMean", "reduceMax")],
+    # Issue 10 additions (contract: NEW_OPS.md; docs/operators.md).
+    _spec("convTranspose2d", "convolution", 2, 3, ConvTranspose2dAttrs, _rule_conv_transpose2d),
+    _spec("resize", "structural", 1, 1, ResizeAttrs, _rule_resize),
+    *[
+        _spec(n, "elementwise", 1, 1, NoAttrs, _rule_unary)
+        for n in ("erf", "sin", "cos", "sign", "floor", "ceil", "round")
+    ],
+    _spec("pow", "elementwise", 1, 1, PowAttrs, _rule_unary),
+    _spec("where", "elementwise", 3, 3, NoAttrs, _rule_where),
+    _spec("embedding", "affine", 2, 2, NoAttrs, _rule_embedding),
 ]
 
 #: The op registry: op name (the Lean constructor name) -> its spec. Op set v1.
@@ -441,6 +554,8 @@ OpName = Literal[
     "batchNorm", "layerNorm", "softmax", "logSoftmax",
     "reshape", "transpose", "concat", "slice", "pad",
     "reduceSum", "reduceMean", "reduceMax",
+    "convTranspose2d", "resize", "erf", "sin", "cos", "sign", "floor", "ceil", "round",
+    "pow", "where", "embedding",
 ]  # fmt: skip
 
 
@@ -597,6 +712,8 @@ def check(graph: Graph) -> None:
             if len(attrs.bits) != math.prod(shape):
                 raise IRCheckError(f"const has {len(attrs.bits)} values for shape {list(shape)}", k)
             continue
+        if node.op == "where":
+            _check_where_mask(graph, node, k)
         try:
             want = infer_shape(node.op, attrs, [graph.shape_of(i) for i in node.inputs])
         except ValueError as e:
@@ -610,6 +727,22 @@ def check(graph: Graph) -> None:
             raise IRCheckError(f"output {o} is not a node (graph has {len(graph.nodes)})")
     if graph.output_names and len(graph.output_names) != len(graph.outputs):
         raise IRCheckError("output_names and outputs differ in length")
+
+
+#: The two bit patterns a ``where`` mask may hold: +0.0 and 1.0.
+WHERE_MASK_BITS = frozenset({0x00000000, 0x3F800000})
+
+
+def _check_where_mask(graph: Graph, node: Node, k: int) -> None:
+    """``where`` selects with a constant 0/1 mask: input 0 must be a ``const`` of +0.0 / 1.0."""
+    c = graph.nodes[node.inputs[0]] if node.inputs and node.inputs[0] < k else None
+    if c is None:
+        return  # arity / forward reference are reported by the general checks
+    if c.op != "const":
+        raise IRCheckError(f"where: the condition (node {node.inputs[0]}) must be a const node, not {c.op}", k)
+    bits = c.attrs.get("bits", [])
+    if any(b not in WHERE_MASK_BITS for b in bits):
+        raise IRCheckError("where: the condition const may hold only +0.0 and 1.0", k)
 
 
 def f32_bits(values: np.ndarray) -> list[int]:

@@ -3,12 +3,15 @@ import NN.Proofs.IRExec.Gather
 /-!
 # Compiler lemmas: affine ops
 
-The compiled `linear` and `matmul` compute `Spec.linear` and `Spec.matmul`.
+The compiled `linear`, `matmul` and `embedding` compute `Spec.linear`, `Spec.matmul` and
+`Spec.embedding`. `embedding` reads data-dependent rows, but its keys are static and its
+reader is the specification's (`Spec.embedRead`), so its lemma is the same as the others'.
 
 ## Main results
 
 * `NN.Proofs.run_compileOp_linear`
 * `NN.Proofs.run_compileOp_matmul`
+* `NN.Proofs.run_compileOp_embedding`
 
 ## Implementation notes
 
@@ -38,6 +41,14 @@ theorem run_compileOp_linear :
 theorem run_compileOp_matmul :
     (compileOp params (.matmul) ss o).run inputs xs =
       OpKind.denote ⟨inputs, params⟩ (.matmul) ss o xs := by
+  first
+  | exact run_gather _ _ _ _
+  | (simp only [compileOp, OpKind.denote]; exact run_gather _ _ _ _)
+
+/-- The compiled `embedding` computes `OpKind.denote` of `embedding`, for all arguments. -/
+theorem run_compileOp_embedding :
+    (compileOp params (.embedding) ss o).run inputs xs =
+      OpKind.denote ⟨inputs, params⟩ (.embedding) ss o xs := by
   first
   | exact run_gather _ _ _ _
   | (simp only [compileOp, OpKind.denote]; exact run_gather _ _ _ _)

@@ -1,13 +1,15 @@
 import NN.Proofs.IRExec.Gather
 
 /-!
-# Compiler lemma: convolution
+# Compiler lemmas: convolution
 
-The compiled `conv2d` (precomputed tap lists) computes `Spec.conv2d`.
+The compiled `conv2d` and `convTranspose2d` (precomputed tap lists) compute `Spec.conv2d` and
+`Spec.convTranspose2d`.
 
 ## Main results
 
 * `NN.Proofs.run_compileOp_conv2d`
+* `NN.Proofs.run_compileOp_convTranspose2d`
 
 ## Implementation notes
 
@@ -29,6 +31,14 @@ variable {α : Type} [Scalar α] (params : List (Tensor α)) (ss : List Shape) (
 theorem run_compileOp_conv2d (a : Conv2dAttrs) :
     (compileOp params (.conv2d a) ss o).run inputs xs =
       OpKind.denote ⟨inputs, params⟩ (.conv2d a) ss o xs := by
+  first
+  | exact run_gather _ _ _ _
+  | (simp only [compileOp, OpKind.denote]; exact run_gather _ _ _ _)
+
+/-- The compiled `convTranspose2d` computes `OpKind.denote` of `convTranspose2d`, for all arguments. -/
+theorem run_compileOp_convTranspose2d (a : ConvTranspose2dAttrs) :
+    (compileOp params (.convTranspose2d a) ss o).run inputs xs =
+      OpKind.denote ⟨inputs, params⟩ (.convTranspose2d a) ss o xs := by
   first
   | exact run_gather _ _ _ _
   | (simp only [compileOp, OpKind.denote]; exact run_gather _ _ _ _)

@@ -3,8 +3,9 @@ import NN.Proofs.IRExec.Gather
 /-!
 # Compiler lemmas: elementwise ops
 
-For every elementwise op (binary with broadcasting, unary, `leakyRelu`, `clip`), the compiled
-op computes the op's specification in `NN/Spec/Ops/Elementwise.lean`.
+For every elementwise op (binary with broadcasting, unary, `leakyRelu`, `clip`, `pow`, the
+three-operand `where`), the compiled op computes the op's specification in
+`NN/Spec/Ops/Elementwise.lean`.
 
 ## Main results
 
@@ -24,6 +25,15 @@ op computes the op's specification in `NN/Spec/Ops/Elementwise.lean`.
 * `NN.Proofs.run_compileOp_sqrt`
 * `NN.Proofs.run_compileOp_leakyRelu`
 * `NN.Proofs.run_compileOp_clip`
+* `NN.Proofs.run_compileOp_erf`
+* `NN.Proofs.run_compileOp_sin`
+* `NN.Proofs.run_compileOp_cos`
+* `NN.Proofs.run_compileOp_sign`
+* `NN.Proofs.run_compileOp_floor`
+* `NN.Proofs.run_compileOp_ceil`
+* `NN.Proofs.run_compileOp_round`
+* `NN.Proofs.run_compileOp_pow`
+* `NN.Proofs.run_compileOp_where`
 
 ## Implementation notes
 
@@ -165,6 +175,78 @@ theorem run_compileOp_leakyRelu (a : LeakyReluAttrs) :
 theorem run_compileOp_clip (a : ClipAttrs) :
     (compileOp params (.clip a) ss o).run inputs xs =
       OpKind.denote ⟨inputs, params⟩ (.clip a) ss o xs := by
+  first
+  | exact run_gather _ _ _ _
+  | (simp only [compileOp, OpKind.denote]; exact run_gather _ _ _ _)
+
+/-- The compiled `erf` computes `OpKind.denote` of `erf`, for all arguments. -/
+theorem run_compileOp_erf :
+    (compileOp params (.erf) ss o).run inputs xs =
+      OpKind.denote ⟨inputs, params⟩ (.erf) ss o xs := by
+  first
+  | exact run_gather _ _ _ _
+  | (simp only [compileOp, OpKind.denote]; exact run_gather _ _ _ _)
+
+/-- The compiled `sin` computes `OpKind.denote` of `sin`, for all arguments. -/
+theorem run_compileOp_sin :
+    (compileOp params (.sin) ss o).run inputs xs =
+      OpKind.denote ⟨inputs, params⟩ (.sin) ss o xs := by
+  first
+  | exact run_gather _ _ _ _
+  | (simp only [compileOp, OpKind.denote]; exact run_gather _ _ _ _)
+
+/-- The compiled `cos` computes `OpKind.denote` of `cos`, for all arguments. -/
+theorem run_compileOp_cos :
+    (compileOp params (.cos) ss o).run inputs xs =
+      OpKind.denote ⟨inputs, params⟩ (.cos) ss o xs := by
+  first
+  | exact run_gather _ _ _ _
+  | (simp only [compileOp, OpKind.denote]; exact run_gather _ _ _ _)
+
+/-- The compiled `sign` computes `OpKind.denote` of `sign`, for all arguments. -/
+theorem run_compileOp_sign :
+    (compileOp params (.sign) ss o).run inputs xs =
+      OpKind.denote ⟨inputs, params⟩ (.sign) ss o xs := by
+  first
+  | exact run_gather _ _ _ _
+  | (simp only [compileOp, OpKind.denote]; exact run_gather _ _ _ _)
+
+/-- The compiled `floor` computes `OpKind.denote` of `floor`, for all arguments. -/
+theorem run_compileOp_floor :
+    (compileOp params (.floor) ss o).run inputs xs =
+      OpKind.denote ⟨inputs, params⟩ (.floor) ss o xs := by
+  first
+  | exact run_gather _ _ _ _
+  | (simp only [compileOp, OpKind.denote]; exact run_gather _ _ _ _)
+
+/-- The compiled `ceil` computes `OpKind.denote` of `ceil`, for all arguments. -/
+theorem run_compileOp_ceil :
+    (compileOp params (.ceil) ss o).run inputs xs =
+      OpKind.denote ⟨inputs, params⟩ (.ceil) ss o xs := by
+  first
+  | exact run_gather _ _ _ _
+  | (simp only [compileOp, OpKind.denote]; exact run_gather _ _ _ _)
+
+/-- The compiled `round` computes `OpKind.denote` of `round`, for all arguments. -/
+theorem run_compileOp_round :
+    (compileOp params (.round) ss o).run inputs xs =
+      OpKind.denote ⟨inputs, params⟩ (.round) ss o xs := by
+  first
+  | exact run_gather _ _ _ _
+  | (simp only [compileOp, OpKind.denote]; exact run_gather _ _ _ _)
+
+/-- The compiled `pow` computes `OpKind.denote` of `pow`, for all arguments. -/
+theorem run_compileOp_pow (a : PowAttrs) :
+    (compileOp params (.pow a) ss o).run inputs xs =
+      OpKind.denote ⟨inputs, params⟩ (.pow a) ss o xs := by
+  first
+  | exact run_gather _ _ _ _
+  | (simp only [compileOp, OpKind.denote]; exact run_gather _ _ _ _)
+
+/-- The compiled `where` computes `OpKind.denote` of `where`, for all arguments. -/
+theorem run_compileOp_where :
+    (compileOp params (.«where») ss o).run inputs xs =
+      OpKind.denote ⟨inputs, params⟩ (.«where») ss o xs := by
   first
   | exact run_gather _ _ _ _
   | (simp only [compileOp, OpKind.denote]; exact run_gather _ _ _ _)

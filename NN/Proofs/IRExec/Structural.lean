@@ -3,8 +3,8 @@ import NN.Proofs.IRExec.Gather
 /-!
 # Compiler lemmas: structural ops
 
-The compiled `reshape`, `transpose`, `concat`, `slice` and `pad` (precomputed index maps)
-compute their specifications in `NN/Spec/Ops/Structural.lean`.
+The compiled `reshape`, `transpose`, `concat`, `slice`, `pad` and `resize` (precomputed index
+maps and evaluation trees) compute their specifications in `NN/Spec/Ops/Structural.lean`.
 
 ## Main results
 
@@ -13,6 +13,7 @@ compute their specifications in `NN/Spec/Ops/Structural.lean`.
 * `NN.Proofs.run_compileOp_concat`
 * `NN.Proofs.run_compileOp_slice`
 * `NN.Proofs.run_compileOp_pad`
+* `NN.Proofs.run_compileOp_resize`
 
 ## Implementation notes
 
@@ -66,6 +67,14 @@ theorem run_compileOp_slice (a : SliceAttrs) :
 theorem run_compileOp_pad (a : PadAttrs) :
     (compileOp params (.pad a) ss o).run inputs xs =
       OpKind.denote ⟨inputs, params⟩ (.pad a) ss o xs := by
+  first
+  | exact run_gather _ _ _ _
+  | (simp only [compileOp, OpKind.denote]; exact run_gather _ _ _ _)
+
+/-- The compiled `resize` computes `OpKind.denote` of `resize`, for all arguments. -/
+theorem run_compileOp_resize (a : ResizeAttrs) :
+    (compileOp params (.resize a) ss o).run inputs xs =
+      OpKind.denote ⟨inputs, params⟩ (.resize a) ss o xs := by
   first
   | exact run_gather _ _ _ _
   | (simp only [compileOp, OpKind.denote]; exact run_gather _ _ _ _)

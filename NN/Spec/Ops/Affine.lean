@@ -1,7 +1,7 @@
 import NN.Spec.Tensor
 
 /-!
-# Affine ops: `linear` and `matmul`
+# Affine ops: `linear`, `matmul` and `embedding`
 
 ## Main definitions
 
@@ -10,6 +10,9 @@ import NN.Spec.Tensor
 * `NN.Spec.linearPlan`, `NN.Spec.linear`: `y = x · Wᵀ + b` with `x : [..., in]`,
   `W : [out, in]`, `b : [out]` (PyTorch's convention).
 * `NN.Spec.matmulPlan`, `NN.Spec.matmul`: NumPy batched matmul (rank ≥ 2, batch dims broadcast).
+* `NN.Spec.tokenSearch`, `NN.Spec.tokenRow`: the row number a scalar token id denotes.
+* `NN.Spec.embedPlan`, `NN.Spec.embedRead`, `NN.Spec.embedding`: row lookup
+  `out[s, d] = table[idx[s], d]` (NaN for an id that is not a row number).
 
 ## Main results
 
@@ -20,8 +23,18 @@ None; see `NN/Proofs/IRExec/Affine.lean`.
 Each output element's key is the list of (left offset, right offset) pairs of its dot product and
 the optional bias offset; the order of summation is the order of the contraction index.
 
+`embedding` is the one data-dependent gather: its keys (the index position `s` and the offset
+`d` inside a row) are static, but the row read depends on the value `idx[s]`. The reader finds
+it by a binary search over `[0, V)` with `lt` against `fromNat v`; `v` is accepted when
+`¬ lt x v`, `¬ lt v x` and `lt x (v + 1)` (the last test rejects NaN, which compares false with
+everything). When `fromNat` is strictly increasing on `[0, V]` (`Int`; `Float32` and binary32
+for `V ≤ 2^24`) this is the unique `v < V` equal to `x`, i.e. the contract's "smallest `v` with
+`idx[s] = v`"; any other id (fractional, negative, `≥ V`, infinite, NaN) reads as NaN
+(`ofBits 0x7FC00000`; `0` for `Int`).
+
 Trust boundary: with `Float32` the result depends on this summation order, which is part of the
-specification; no claim is made about other orders.
+specification; no claim is made about other orders. Token ids travel as scalars (binary32
+values of the ids; exact below `2^24`).
 -/
 
 namespace NN.Spec
@@ -76,5 +89,40 @@ def matmulPlan (sa sb o : Shape) : Plan (List (Nat × Nat) × Option Nat) :=
 /-- NumPy batched matrix product of `a : [..., n, k]` and `b : [..., k, m]`. -/
 def matmul [ScalarRing α] (sa sb o : Shape) (a b : Array α) : Array α :=
   (matmulPlan sa sb o).eval (dotRead a b #[])
+
+/-- Binary search for the natural number `x` denotes in `[lo, hi)`, with at most `fuel` steps:
+`some v` when `¬ lt x v`, `¬ lt v x` and `lt x (v + 1)` (so never for NaN), else `none`. -/
+def tokenSearch [ScalarRing α] (x : α) : Nat → Nat → Nat → Option Nat
+  | 0, _, _ => none
+  | fuel + 1, lo, hi =>
+    if lo < hi then
+      let mid := (lo + hi) / 2
+      if ScalarRing.lt x (ScalarRing.fromNat mid) then tokenSearch x fuel lo mid
+      else if ScalarRing.lt (ScalarRing.fromNat mid) x then tokenSearch x fuel (mid + 1) hi
+      else if ScalarRing.lt x (ScalarRing.fromNat (mid + 1)) then some mid
+      else none
+    else none
+
+/-- The row `v < rows` denoted by the token id `x`, if any (binary search with `rows + 1` steps
+of fuel, more than the `log₂ rows + 1` it needs). -/
+def tokenRow [ScalarRing α] (rows : Nat) (x : α) : Option Nat := tokenSearch x (rows + 1) 0 rows
+
+/-- Keys of `embedding`: output `i = s * rowSize + d` reads index `s` and row offset `d`, where
+`rowSize` is the size of one table row (`table.shape` without its first axis). -/
+def embedPlan (st : Shape) (o : Shape) : Plan (Nat × Nat) :=
+  let rowSize := Shape.size (st.drop 1)
+  ⟨Shape.size o, fun i => (i / rowSize, i % rowSize)⟩
+
+/-- Reads `table[v, d]` for `v` the row denoted by `idx[s]`, or NaN when there is none. -/
+def embedRead [Scalar α] (rows rowSize : Nat) (table idx : Array α) : Nat × Nat → α :=
+  fun k =>
+    match tokenRow rows (valAt idx k.1) with
+    | some v => valAt table (v * rowSize + k.2)
+    | none => Scalar.ofBits 0x7FC00000
+
+/-- Row lookup (ONNX `Gather` on axis 0 with runtime indices): `table : [V, D…]`, `idx : S`,
+output `S ++ [D…]`. -/
+def embedding [Scalar α] (st : Shape) (o : Shape) (table idx : Array α) : Array α :=
+  (embedPlan st o).eval (embedRead (nth st 0 0) (Shape.size (st.drop 1)) table idx)
 
 end NN.Spec

@@ -1,10 +1,11 @@
 import NN.Spec.Ops.Elementwise
 
 /-!
-# Structural ops: `reshape`, `transpose`, `concat`, `slice`, `pad`
+# Structural ops: `reshape`, `transpose`, `concat`, `slice`, `pad`, `resize`
 
 Each is a pure gather: output element `i` copies one input element (or, for `pad`, the pad
-value) at an offset computed from shapes and attributes.
+value; for `resize`, a weighted combination of input elements) at offsets computed from shapes
+and attributes.
 
 ## Main definitions
 
@@ -15,6 +16,9 @@ value) at an offset computed from shapes and attributes.
 * `NN.Spec.slicePlan`, `NN.Spec.slice`: `in[axes[p]] = starts[p] + c · steps[p]` (steps may be
   negative; starts/ends are already clamped by the importer).
 * `NN.Spec.padPlan`, `NN.Spec.pad`: constant padding, `pads = [b₀ … b_{r−1}, e₀ … e_{r−1}]`.
+* `NN.Spec.ResizeKey`, `NN.Spec.resizeKey`, `NN.Spec.resizePlan`, `NN.Spec.resizeRead`,
+  `NN.Spec.resize`: resize by per-axis tables, applied axis by axis (axis 0 first); a nearest
+  axis copies `t[index0[a][o]]`, a linear axis computes `w0·t[i0] + w1·t[i1]`.
 
 ## Main results
 
@@ -23,6 +27,15 @@ None; see `NN/Proofs/IRExec/Structural.lean`.
 ## Implementation notes
 
 Index maps use `unravel`/`ravel` on the static shapes; the compiler tabulates them once.
+
+`resize` applies its axes one after the other, each step producing a full intermediate tensor
+(in the scalar type, so every step rounds in `Float32`). Its key is the evaluation tree of one
+output element through those steps: processing axis `r−1` last means the value at output
+coordinates `c` is a combination, along axis `r−1`, of values of the previous step at
+coordinates `c` with axis `r−1` replaced by its input indices, and so on down to axis 0, where
+the leaves are input offsets. A nearest axis adds no node (a copy), a linear axis a
+`ResizeKey.lerp` node evaluated as `add (mul w0 a) (mul w1 b)` (two products and one sum, each
+rounded; no fold from zero). The tree has `2^L` leaves for `L` linear axes.
 
 Trust boundary: none beyond the op definitions.
 -/
@@ -120,5 +133,45 @@ def padRead [Scalar α] (value : UInt32) (x : Array α) : Option Nat → α
 def pad [Scalar α] (pads : List Nat) (value : UInt32) (sx : Shape) (o : Shape) (x : Array α) :
     Array α :=
   (padPlan pads sx o).eval (padRead value x)
+
+/-- The key of one resized element: an input offset, or a linear combination of two keys with
+binary32 weights. -/
+inductive ResizeKey where
+  /-- Read the input at this offset. -/
+  | leaf (offset : Nat)
+  /-- `w0 · a + w1 · b` (weights as binary32 bits). -/
+  | lerp (w0 w1 : UInt32) (a b : ResizeKey)
+
+/-- The evaluation tree of the value, after the steps for axes `0 … k−1`, at coordinates `c`
+(output coordinates on axes `< k`, input coordinates on the others). -/
+def resizeKey (sx : Shape) (index0 index1 : List (List Nat))
+    (weight0 weight1 : List (List UInt32)) : Nat → List Nat → ResizeKey
+  | 0, c => .leaf (ravel sx c)
+  | k + 1, c =>
+    let o := nth c k 0
+    let i1s := nth index1 k []
+    let c0 := setNth c k (nth (nth index0 k []) o 0)
+    if i1s.isEmpty then resizeKey sx index0 index1 weight0 weight1 k c0
+    else
+      .lerp (nth (nth weight0 k []) o 0) (nth (nth weight1 k []) o 0)
+        (resizeKey sx index0 index1 weight0 weight1 k c0)
+        (resizeKey sx index0 index1 weight0 weight1 k (setNth c k (nth i1s o 0)))
+
+/-- Keys of `resize`: the evaluation tree of each output element through all `rank` steps. -/
+def resizePlan (index0 index1 : List (List Nat)) (weight0 weight1 : List (List UInt32))
+    (sx : Shape) (o : Shape) : Plan ResizeKey :=
+  ⟨Shape.size o, fun i => resizeKey sx index0 index1 weight0 weight1 sx.length (unravel o i)⟩
+
+/-- Evaluates a resize key: leaves read `x`, `lerp w0 w1 a b = add (mul w0 a) (mul w1 b)`. -/
+def resizeRead [Scalar α] (x : Array α) : ResizeKey → α
+  | .leaf j => valAt x j
+  | .lerp w0 w1 a b =>
+    ScalarRing.add (ScalarRing.mul (Scalar.ofBits w0) (resizeRead x a))
+      (ScalarRing.mul (Scalar.ofBits w1) (resizeRead x b))
+
+/-- Resize (ONNX `Resize`/`Upsample` with the modes resolved at import into per-axis tables). -/
+def resize [Scalar α] (index0 index1 : List (List Nat)) (weight0 weight1 : List (List UInt32))
+    (sx : Shape) (o : Shape) (x : Array α) : Array α :=
+  (resizePlan index0 index1 weight0 weight1 sx o).eval (resizeRead x)
 
 end NN.Spec

@@ -22,9 +22,16 @@ ATTR_STRUCT: dict[str, str | None] = {
     "reshape": "ReshapeAttrs", "transpose": "TransposeAttrs", "concat": "AxisAttrs",
     "slice": "SliceAttrs", "pad": "PadAttrs", "reduceSum": "ReduceAttrs",
     "reduceMean": "ReduceAttrs", "reduceMax": "ReduceAttrs",
+    "convTranspose2d": "ConvTranspose2dAttrs", "resize": "ResizeAttrs", "pow": "PowAttrs",
 }  # fmt: skip
 #: Attribute fields that hold binary32 values (written as UInt32 bit patterns in Lean).
-F32_FIELDS = frozenset({"alpha", "lo", "hi", "epsilon", "value"})
+F32_FIELDS = frozenset({"alpha", "lo", "hi", "epsilon", "value", "exponent"})
+#: Attribute fields that hold one list of binary32 values per axis (``List (List UInt32)``).
+F32_TABLE_FIELDS = frozenset({"weight0", "weight1"})
+#: Attribute fields that hold one list of naturals per axis (``List (List Nat)``).
+NAT_TABLE_FIELDS = frozenset({"index0", "index1"})
+#: Op names that are Lean keywords: their constructor is written with guillemets.
+ESCAPED_CTORS = frozenset({"where"})
 
 
 def nat_list(xs: Sequence[int]) -> str:
@@ -46,6 +53,10 @@ def _field(name: str, value: Any) -> str:
             return "none"
         lit = f32_bits_literal(value)
         return f"some {lit}" if name in ("lo", "hi") else lit
+    if name in F32_TABLE_FIELDS:
+        return "[" + ", ".join("[" + ", ".join(f32_bits_literal(w) for w in row) + "]" for row in value) + "]"
+    if name in NAT_TABLE_FIELDS:
+        return "[" + ", ".join(nat_list(row) for row in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -59,7 +70,7 @@ def _field(name: str, value: Any) -> str:
 
 def op_term(node: ir.Node) -> str:
     """``NN.IR.OpKind.<op> …`` for one node."""
-    ctor = f"NN.IR.OpKind.{node.op}"
+    ctor = f"NN.IR.OpKind.«{node.op}»" if node.op in ESCAPED_CTORS else f"NN.IR.OpKind.{node.op}"
     attrs = node.typed_attrs()
     if node.op in ("input", "param"):
         return f"({ctor} {attrs.index})"

@@ -171,3 +171,31 @@ class IdentAllocator:
             name = f"{base}_{k}"
         self._taken.add(name)
         return name
+
+
+_MODULE_COMPONENT_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def module_component_problem(text: str) -> str | None:
+    """Why ``text`` cannot be one component of a generated Lean module name (``None`` if it can).
+
+    Accepted: an ASCII letter, then ASCII letters, digits and ``_`` (e.g. ``Mlp``, ``Held_cnn``,
+    ``resnet18``), at most 64 characters, not a Lean keyword. Lean accepts more (Unicode letters,
+    ``«quoted»`` names), but a component is also a file name, so tlean keeps to this portable set.
+    """
+    if not _MODULE_COMPONENT_RE.fullmatch(text):
+        return "it must start with an ASCII letter and hold only ASCII letters, digits and _"
+    if len(text) > 64:
+        return "it is longer than 64 characters"
+    if text in LEAN_KEYWORDS:
+        return "it is a Lean keyword"
+    return None
+
+
+def module_path_problem(dotted: str) -> str | None:
+    """Why ``dotted`` (e.g. ``MyPkg.Models.Mlp``) is not a valid module name (``None`` if it is)."""
+    for comp in dotted.split("."):
+        why = module_component_problem(comp)
+        if why is not None:
+            return f"component {comp!r}: {why}"
+    return None

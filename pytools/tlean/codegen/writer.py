@@ -61,8 +61,16 @@ def _idents(alloc: IdentAllocator, rows: list[tuple[str, int]], fallback: str) -
     ]
 
 
-def render_model(module: str, graph: ir.Graph, prov: Provenance, payload_path: str, payload_sha256: str) -> str:
-    """The Lean module ``NN.Models.<module>`` for ``graph``."""
+def render_model(
+    module: str,
+    graph: ir.Graph,
+    prov: Provenance,
+    payload_path: str,
+    payload_sha256: str,
+    full_name: str | None = None,
+) -> str:
+    """The Lean module ``full_name`` (default ``NN.Models.<module>``) for ``graph``; its
+    namespace is the module name."""
     nodes = graph.nodes
     chunks = [
         {"start": s, "stop": min(s + CHUNK, len(nodes)) - 1, "terms": [node_term(n) for n in nodes[s : s + CHUNK]]}
@@ -75,6 +83,7 @@ def render_model(module: str, graph: ir.Graph, prov: Provenance, payload_path: s
     name_chunks, name_concat = _chunked([string_literal(n.name) for n in nodes], "nodeNames")
     ctx = {
         "module": module,
+        "full_name": full_name or f"NN.Models.{module}",
         "tlean_version": __version__,
         "source_doc": doc_text(prov.source_name, 120),
         "source_sha256": prov.source_sha256 or "unknown",
@@ -110,6 +119,8 @@ def render_model(module: str, graph: ir.Graph, prov: Provenance, payload_path: s
     return _ENV.get_template("model.lean.j2").render(**ctx)
 
 
-def render_runner(module: str) -> str:
-    """The ``main`` that ``--check-lean`` runs for ``NN.Models.<module>``."""
-    return _ENV.get_template("runner.lean.j2").render(module=module)
+def render_runner(module: str, full_name: str | None = None) -> str:
+    """The ``main`` that evaluates the model module ``full_name`` (default ``NN.Models.<module>``)
+    on an inputs payload (``tlean export --check-lean``, ``tlean run --lean``, the per-model
+    ``<Name>Main.lean``)."""
+    return _ENV.get_template("runner.lean.j2").render(module=module, full_name=full_name or f"NN.Models.{module}")

@@ -15,8 +15,8 @@ from tlean.onnx_import.context import NodeCtx, Unsupported, Value
 from tlean.onnx_import.registry import register
 
 FOLD_ONLY = (
-    "ConstantOfShape", "Range", "Equal", "Where", "Expand", "Tile",
-    "GatherElements", "Not", "Less", "Greater", "NonZero",
+    "ConstantOfShape", "Range", "Equal", "GatherElements", "Not", "Less", "Greater", "NonZero",
+    "LessOrEqual", "GreaterOrEqual", "And", "Or", "Trilu",
 )  # fmt: skip
 
 
@@ -62,7 +62,22 @@ def size(ctx: NodeCtx) -> list[Value]:
     return [Value(shape=(), const=n, name=ctx.name)]
 
 
+#: Comparisons and logic: on run-time values they make a data-dependent (discrete) condition.
+CONDITIONS = frozenset({"Equal", "Less", "Greater", "Not", "LessOrEqual", "GreaterOrEqual", "And", "Or"})
+
+
 def _fold_only(ctx: NodeCtx) -> list[Value]:
+    if ctx.node.op_type in CONDITIONS:
+        raise Unsupported(
+            f"{ctx.node.op_type} on a value computed at run time makes a data-dependent condition, "
+            "outside the float32 IR (Where selects only with a constant mask); cut the graph before "
+            "it or rewrite the selection as arithmetic"
+        )
+    if ctx.node.op_type == "NonZero":
+        raise Unsupported(
+            "NonZero on a value computed at run time has a data-dependent output shape; the IR is "
+            "statically shaped (cut the graph before it)"
+        )
     raise Unsupported(
         f"{ctx.node.op_type} on a value computed at run time is outside op set v1 "
         "(it is supported only on constants, where it is folded at import)"

@@ -17,9 +17,12 @@ import numpy as np
 import onnx
 
 from tlean import ir
+from tlean.errors import ModelLimitError
 
 #: Constants with at most this many elements become ``const`` literals; larger ones, params.
 CONST_MAX_ELEMENTS = 64
+#: Largest IR graph an import may build.
+MAX_IR_NODES = 1_000_000
 
 
 class Unsupported(Exception):
@@ -35,6 +38,8 @@ class Value:
     const: np.ndarray | None = None
     is_initializer: bool = False
     name: str = ""
+    #: A runtime value holding integers (a token-id input, carried as float32 in the IR).
+    integer: bool = False
 
     @property
     def is_const(self) -> bool:
@@ -55,6 +60,10 @@ class Builder:
     param_values: dict[str, np.ndarray] = field(default_factory=dict)
     nodes: list[ir.Node] = field(default_factory=list)
     _param_names: set[str] = field(default_factory=set)
+    #: Largest tensor any node may produce (``--max-elements``) and largest IR graph: a damaged
+    #: or hostile file cannot make the import allocate or loop without bound.
+    max_elements: int = 2**31
+    max_nodes: int = MAX_IR_NODES
 
     def add_input(self, name: str, shape: tuple[int, ...]) -> Value:
         self.inputs.append(ir.TensorDecl(name=name, shape=list(shape)))
@@ -72,7 +81,21 @@ class Builder:
         self.param_values[name] = arr
         return self._push(ir.Node(op="param", attrs={"index": len(self.params) - 1}, shape=list(arr.shape), name=name))
 
+    def check_elements(self, shape: tuple[int, ...] | list[int], what: str) -> None:
+        """Raises :class:`ModelLimitError` when ``shape`` exceeds the element limit."""
+        n = math.prod(int(d) for d in shape)
+        if n > self.max_elements:
+            raise ModelLimitError(
+                f"{what} would create {n:,} elements, over the limit of {self.max_elements:,}; "
+                "raise it with --max-elements if the model is genuine"
+            )
+
     def _push(self, node: ir.Node) -> int:
+        if len(self.nodes) >= self.max_nodes:
+            raise ModelLimitError(
+                f"the IR graph would exceed {self.max_nodes:,} nodes (an unrolled recurrence or a "
+                "repeated copy this large is not a model tlean can verify)"
+            )
         self.nodes.append(node)
         return len(self.nodes) - 1
 
@@ -92,11 +115,17 @@ class Builder:
         v.node = nid  # later uses of the same value share the leaf
         return nid
 
+    def literal(self, arr: np.ndarray, name: str = "") -> int:
+        """A ``const`` node holding ``arr`` as float32, whatever its size (``where`` masks)."""
+        values = np.asarray(arr, dtype=np.float32)
+        return self._push(ir.Node(op="const", attrs={"bits": ir.f32_bits(values)}, shape=list(values.shape), name=name))
+
     def emit(self, op: str, inputs: list[int], attrs: Any = None, name: str = "") -> Value:
         """Appends an op node; its shape comes from the op's shape rule (ValueError if none)."""
         spec = ir.OPS[op]
         typed = spec.attrs.model_validate(attrs or {})
         shape = ir.infer_shape(op, typed, [tuple(self.nodes[i].shape) for i in inputs])
+        self.check_elements(shape, f"{op} node {name!r}")
         nid = self._push(
             ir.Node(op=cast(ir.OpName, op), inputs=inputs, attrs=typed.model_dump(), shape=list(shape), name=name)
         )
@@ -134,6 +163,17 @@ class NodeCtx:
 
     def emit(self, op: str, inputs: list[int], attrs: Any = None, name: str | None = None) -> Value:
         return self.b.emit(op, inputs, attrs, self.name if name is None else name)
+
+    def op(self, op: str, inputs: list[int], attrs: Any = None, suffix: str | None = None) -> int:
+        """Emits ``op`` and returns its node id; ``suffix`` names an intermediate (``name/suffix``),
+        ``None`` gives the node the ONNX output's name (use it for the final node)."""
+        v = self.emit(op, inputs, attrs, name=None if suffix is None else f"{self.name}/{suffix}")
+        assert v.node is not None
+        return v.node
+
+    def value(self, nid: int) -> Value:
+        """The runtime :class:`Value` of IR node ``nid``."""
+        return Value(shape=tuple(self.b.nodes[nid].shape), node=nid)
 
     def const(self, values: Any, name: str = "") -> int:
         """A small float32 literal as a ``const`` node."""

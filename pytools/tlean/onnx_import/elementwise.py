@@ -1,4 +1,5 @@
-"""Elementwise ops: Add Sub Mul Div Max Min Sum Mean, unary math, LeakyRelu, Clip, Pow(2)."""
+"""Elementwise ops: Add Sub Mul Div Max Min Sum Mean, unary math (Erf Sin Cos Sign Floor Ceil
+Round included), LeakyRelu, Clip, Pow with a constant exponent, Where with a constant condition."""
 
 from __future__ import annotations
 
@@ -39,6 +40,20 @@ def _unary(ctx: NodeCtx) -> list[Value]:
 
 for _op in _UNARY:
     register(_op, [6, 13], "elementwise")(_unary)
+
+_UNARY_NEW = {
+    "Erf": ("erf", [9, 13]), "Sin": ("sin", [7, 22]), "Cos": ("cos", [7, 22]),
+    "Sign": ("sign", [9, 13]), "Floor": ("floor", [6, 13]), "Ceil": ("ceil", [6, 13]),
+    "Round": ("round", [11, 22]),
+}  # fmt: skip
+
+
+def _unary_new(ctx: NodeCtx) -> list[Value]:
+    return [ctx.emit(_UNARY_NEW[ctx.node.op_type][0], [ctx.node_id(0)])]
+
+
+for _op, (_ir_op, _versions) in _UNARY_NEW.items():
+    register(_op, _versions, "elementwise")(_unary_new)
 
 
 @register("Relu", [6, 13, 14], "elementwise")
@@ -113,16 +128,59 @@ def clip(ctx: NodeCtx) -> list[Value]:
 
 @register("Pow", [1, 7, 12, 13, 15], "elementwise")
 def pow_(ctx: NodeCtx) -> list[Value]:
+    """``x ** e`` with a constant, uniform exponent ``e``; exact rewrites for 1, 2 and −1.
+
+    ``e = 1`` is ``x``; ``e = 2`` is ``x·x`` and ``e = −1`` is ``1/x`` (both correctly rounded,
+    equal to IEEE pow on every input, ±0, ±inf and NaN included). Every other exponent is the
+    ``pow`` op: ``0.5`` is not rewritten to ``sqrt`` because pow(−0, 0.5) = +0 ≠ sqrt(−0) = −0
+    and pow(−inf, 0.5) = +inf ≠ sqrt(−inf) = NaN.
+    """
     e = ctx.input(1)
-    if not e.is_const or e.array().size != 1:
-        raise Unsupported("Pow is supported only with a constant scalar exponent 1 or 2")
-    k = float(e.array().reshape(()))
+    x_v = ctx.input(0)
+    if not e.is_const:
+        raise Unsupported("Pow with an exponent computed at run time is outside the IR (constant exponents only)")
+    arr = e.array()
+    if arr.size == 0 or not np.issubdtype(arr.dtype, np.number):
+        raise Unsupported(f"Pow exponent of type {arr.dtype} and size {arr.size} is not supported")
+    flat = np.asarray(arr, dtype=np.float64).ravel()
+    if not np.all((flat == flat[0]) | (np.isnan(flat) & np.isnan(flat[0]))):
+        raise Unsupported("Pow with an exponent that differs between elements is not supported")
+    try:
+        if np.broadcast_shapes(x_v.shape, arr.shape) != tuple(x_v.shape):
+            raise Unsupported("Pow whose exponent broadcasts the base to a larger shape is not supported")
+    except ValueError:
+        raise Unsupported(f"Pow exponent shape {list(arr.shape)} does not broadcast to {list(x_v.shape)}") from None
+    k32 = np.float32(flat[0])
+    if float(k32) != float(flat[0]) and not np.isnan(flat[0]):
+        raise Unsupported(f"Pow exponent {flat[0]!r} is not a float32 value")
+    k = float(k32)
     x = ctx.node_id(0)
-    if k == 2.0:  # x*x is exactly pow(x, 2): both are the correctly rounded square
-        return [ctx.emit("mul", [x, x])]
     if k == 1.0:
-        return [Value(shape=tuple(ctx.b.nodes[x].shape), node=x)]
-    raise Unsupported(f"Pow with exponent {k} is outside op set v1 (only 1 and 2 are exact rewrites)")
+        return [ctx.value(x)]
+    if k == 2.0:
+        return [ctx.emit("mul", [x, x])]
+    if k == -1.0:
+        return [ctx.emit("div", [ctx.const(np.float32(1.0)), x])]
+    return [ctx.emit("pow", [x], {"exponent": k})]
+
+
+@register("Where", [9, 16], "elementwise")
+def where(ctx: NodeCtx) -> list[Value]:
+    """``Where(c, x, y)`` with ``c`` known at import time: a ``where`` over a const 0/1 mask."""
+    c = ctx.input(0)
+    if not c.is_const:
+        raise Unsupported(
+            "Where with a data-dependent condition: the IR only selects with a constant mask; "
+            "cut the graph before it or rewrite the selection as arithmetic"
+        )
+    mask = (np.asarray(c.array()) != 0).astype(np.float32)
+    for i in (1, 2):
+        v = ctx.input(i)
+        if v.is_const and v.array().dtype != np.float32:
+            raise Unsupported(f"Where operand {i} has element type {v.array().dtype}; only float32 is supported")
+    x, y = ctx.node_id(1), ctx.node_id(2)
+    m = ctx.b.literal(mask, name=f"{ctx.name}/mask")
+    return [ctx.emit("where", [m, x, y])]
 
 
 @register("Reciprocal", [6, 13], "elementwise")

@@ -26,6 +26,7 @@ from tlean.errors import (
     DynamicShapeError,
     GraphStructureError,
     ModelLimitError,
+    TleanError,
     UnsupportedDTypeError,
     UnsupportedNode,
     UnsupportedOpsError,
@@ -46,9 +47,14 @@ DATA_MOVEMENT = frozenset(
     {
         "Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Gather",
         "Slice", "Cast", "CastLike", "ConstantOfShape", "Constant", "Expand", "Split", "Tile",
-        "Shape", "Size", "Range", "Where", "Dropout", "GatherElements", "GatherND",
+        "Shape", "Size", "Range", "Where", "Dropout", "GatherElements", "GatherND", "Trilu",
     }
 )  # fmt: skip
+#: Ops whose result on float constants is exact (comparisons and logic: a boolean, no rounding),
+#: so they are folded like data movement (causal masks: ``Equal(Slice(mask), 0)``).
+EXACT_ON_FLOATS = frozenset(
+    {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor", "IsNaN", "IsInf"}
+)
 #: Ops never folded (not deterministic).
 NEVER_FOLD = frozenset(
     {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli"}
@@ -67,6 +73,61 @@ class ImportedModel:
     sha256: str = ""
     folded: int = 0
     onnx_ops: dict[str, int] = field(default_factory=dict)
+    #: Graph inputs that were int32/int64 in the ONNX model (token ids): the IR carries them as
+    #: float32; a caller feeding a peer runtime must give it integers (``onnx_dtypes`` has them).
+    integer_inputs: list[str] = field(default_factory=list)
+    onnx_dtypes: dict[str, int] = field(default_factory=dict)
+
+
+#: Element types of model inputs accepted as integer inputs (token ids for Gather).
+INTEGER_INPUT_TYPES = (onnx.TensorProto.INT64, onnx.TensorProto.INT32)
+#: Ops that pass an integer runtime value through unchanged (its values stay integers).
+INTEGER_CARRIERS = frozenset({"Reshape", "Unsqueeze", "Squeeze", "Flatten", "Identity", "Transpose", "Slice"})
+#: Ops that may read an integer runtime value, and at which input positions.
+INTEGER_READERS: dict[str, frozenset[int]] = {
+    "Gather": frozenset({0, 1}),
+    "Shape": frozenset({0}),
+    "Size": frozenset({0}),
+    "Cast": frozenset({0}),
+    **{op: frozenset({0}) for op in INTEGER_CARRIERS},
+}
+
+
+def _refuses_runtime(op_type: str, family: str) -> bool:
+    """True for converters that refuse every node whose inputs are not all constants."""
+    from tlean.onnx_import.constants import FOLD_ONLY
+
+    return op_type in FOLD_ONLY or family == "discrete"
+
+
+def _downstream_reason(op_type: str, origin: str) -> str:
+    return (
+        f"{op_type} is supported only on values known at import time, and its input depends on the "
+        f"refused node {origin!r}"
+    )
+
+
+def _dtype_name(elem_type: int) -> str:
+    try:
+        return onnx.TensorProto.DataType.Name(elem_type) if elem_type else "undefined"
+    except ValueError:
+        return f"unknown type {elem_type}"
+
+
+def _integer_use(node: onnx.NodeProto, ins: list[Value | None]) -> str:
+    """Why ``node`` may not read an integer model input (token ids), or ``""``."""
+    positions = {k for k, v in enumerate(ins) if v is not None and v.integer}
+    if not positions:
+        return ""
+    allowed = INTEGER_READERS.get(node.op_type, frozenset())
+    if positions <= allowed:
+        return ""
+    names = ", ".join(repr(ins[k].name) for k in sorted(positions) if ins[k] is not None)  # type: ignore[union-attr]
+    return (
+        f"{node.op_type} reads the integer model input {names}; tlean imports float32 inputs, and "
+        "int32/int64 inputs only as Gather indices (embeddings), possibly after "
+        "Reshape/Unsqueeze/Squeeze/Slice or a Cast to float32"
+    )
 
 
 def _opset_of(model: onnx.ModelProto) -> int:
@@ -82,6 +143,8 @@ def _decode_attrs(node: onnx.NodeProto) -> dict[str, Any]:
         v = helper.get_attribute_value(a)
         if isinstance(v, bytes):
             v = v.decode("utf-8", errors="replace")
+        elif isinstance(v, list) and v and all(isinstance(x, bytes) for x in v):
+            v = [x.decode("utf-8", errors="replace") for x in v]
         out[a.name] = v
     return out
 
@@ -139,6 +202,31 @@ def topo_order(nodes: Sequence[onnx.NodeProto], known: set[str]) -> list[int]:
     return order
 
 
+#: Opsets above this are not ONNX releases (a damaged file); the schema lookup needs a C int.
+MAX_OPSET = 1000
+
+
+def _attribute_type_error(node: onnx.NodeProto, opset: int) -> str:
+    """Why an attribute of ``node`` does not have the type its ONNX schema declares, or ``""``."""
+    try:
+        schema = onnx.defs.get_schema(node.op_type, opset, "" if node.domain == "ai.onnx" else node.domain)
+    except (onnx.defs.SchemaError, TypeError, ValueError, OverflowError):
+        return ""
+    for a in node.attribute:
+        decl = schema.attributes.get(a.name)
+        if decl is None:
+            continue
+        want = int(getattr(decl.type, "value", -1))  # pybind enum; the stubs omit .value
+        if a.type != want:
+            want_name = onnx.AttributeProto.AttributeType.Name(want)
+            got = onnx.AttributeProto.AttributeType.Name(a.type) if a.type in _ATTR_TYPES else str(a.type)
+            return f"attribute {a.name!r} has type {got}, but {node.op_type} declares {want_name}"
+    return ""
+
+
+_ATTR_TYPES = frozenset(onnx.AttributeProto.AttributeType.values())
+
+
 def _label(n: onnx.NodeProto) -> str:
     nm = n.name or (n.output[0] if n.output else "?")
     return f"{nm!r} ({n.op_type})"
@@ -163,7 +251,7 @@ def _fold(node: onnx.NodeProto, opset: int, ins: list[Value | None], max_element
         return None
     arrays = [v.const if v is not None else None for v in ins]
     has_float_in = any(a is not None and np.issubdtype(a.dtype, np.floating) for a in arrays)
-    if has_float_in and node.op_type not in DATA_MOVEMENT:
+    if has_float_in and node.op_type not in DATA_MOVEMENT and node.op_type not in EXACT_ON_FLOATS:
         return None
     if node.op_type in ("ConstantOfShape", "Expand", "Tile") and arrays and arrays[-1] is not None:
         shape_arg = arrays[1] if node.op_type != "ConstantOfShape" else arrays[0]
@@ -213,6 +301,7 @@ def import_model(
     max_elements: int = DEFAULT_MAX_ELEMENTS,
     name: str | None = None,
     constants: Mapping[str, np.ndarray] | None = None,
+    trace: dict[int, tuple[str, str]] | None = None,
 ) -> ImportedModel:
     """Imports an ONNX model (a path or a loaded ``ModelProto``) into the tlean IR.
 
@@ -220,6 +309,12 @@ def import_model(
     ``constants`` binds model inputs to values known at import time (they are treated like
     initializers that are not parameters: e.g. a shape fed as an input). Raises a
     :class:`~tlean.errors.TleanError` subclass for anything that cannot be imported.
+
+    ``trace``, when given, is filled with the outcome of every ONNX node the walk reaches, keyed
+    by the node's index in the file: ``(status, detail)`` with status ``"converted"``,
+    ``"folded"`` (computed at import time), ``"refused"`` (detail: the reason) or
+    ``"downstream"`` (detail: the refused node whose output it reads). ``tlean inspect`` builds
+    its op table from it, so the table is the import's own verdict.
     """
     from tlean.onnx_import import families  # noqa: F401  (registers the converters)
 
@@ -238,8 +333,12 @@ def import_model(
         raise UnsupportedOpsError(
             [UnsupportedNode("<model>", "<opset>", "", opset, f"opset {opset} is older than {MIN_OPSET}")]
         )
+    if opset > MAX_OPSET:
+        raise UnsupportedOpsError(
+            [UnsupportedNode("<model>", "<opset>", "", opset, f"opset {opset} is newer than any ONNX release")]
+        )
     g = proto.graph
-    b = Builder()
+    b = Builder(max_elements=max_elements)
     env: dict[str, Value] = {}
 
     for t in g.sparse_initializer:
@@ -265,14 +364,16 @@ def import_model(
         names = ", ".join(repr(vi.name) for vi in real_inputs)
         raise UsageError(f"--input-shape names {sorted(unknown)}, but the model's inputs are: {names}")
     dynamic: list[str] = []
+    examples: list[str] = []  # a suggestion built from the model's own fixed dims (unknown -> 1)
     for vi in real_inputs:
         tt = vi.type.tensor_type
         if not vi.type.HasField("tensor_type"):
             raise UnsupportedDTypeError(f"model input {vi.name!r} is not a tensor")
-        if tt.elem_type != onnx.TensorProto.FLOAT:
-            tname = onnx.TensorProto.DataType.Name(tt.elem_type) if tt.elem_type else "undefined"
+        if tt.elem_type not in (onnx.TensorProto.FLOAT, *INTEGER_INPUT_TYPES):
+            tname = _dtype_name(tt.elem_type)
             raise UnsupportedDTypeError(
-                f"model input {vi.name!r} has element type {tname}; tlean imports float32 inputs only"
+                f"model input {vi.name!r} has element type {tname}; tlean imports float32 inputs "
+                "(and int32/int64 inputs used as Gather indices, e.g. token ids)"
             )
         dims, labels = _static_shape(vi)
         if vi.name in overrides:
@@ -282,29 +383,36 @@ def import_model(
             for k, (d, w) in enumerate(zip(dims, want, strict=False)):
                 if d is not None and d != w:
                     raise UsageError(f"--input-shape {vi.name}: axis {k} is fixed to {d} by the model, not {w}")
-            if any(w < 0 for w in want):
-                raise UsageError(f"--input-shape {vi.name}: dimensions must be >= 0, got {want}")
+            if any(w < 1 for w in want):
+                raise UsageError(
+                    f"--input-shape {vi.name}: every dimension must be >= 1 (a tensor with a zero "
+                    f"dimension is empty), got {want}"
+                )
             shape = tuple(want)
         elif not tt.HasField("shape") or any(d is None for d in dims):
             shown = ",".join(labels) if tt.HasField("shape") else "<unknown rank>"
             dynamic.append(f"  - {vi.name!r}: [{shown}]")
+            if not examples:
+                dims_ex = ",".join(str(d) if d is not None else "1" for d in dims) if dims else "1"
+                examples.append(f"{vi.name}={dims_ex}")
             continue
         else:
             shape = tuple(d for d in dims if d is not None)
         if math.prod(shape) > max_elements:
             raise ModelLimitError(f"model input {vi.name!r} has {math.prod(shape):,} elements, over the limit")
         env[vi.name] = b.add_input(vi.name, shape)
+        env[vi.name].integer = tt.elem_type in INTEGER_INPUT_TYPES
     if dynamic:
-        example = real_inputs[0].name
         raise DynamicShapeError(
             "these model inputs have dimensions that are not fixed:\n"
             + "\n".join(dynamic)
-            + f"\nfix each with --input-shape NAME=D1,D2,... (e.g. --input-shape {example}=1,3,224,224)"
+            + f"\nfix each with --input-shape NAME=D1,D2,... (e.g. --input-shape {examples[0]})"
         )
 
     order = topo_order(list(g.node), set(env) | {vi.name for vi in g.input})
     unsupported: list[UnsupportedNode] = []
-    poisoned: set[str] = set()
+    poisoned: dict[str, str] = {}  # value name -> label of the refused node it descends from
+    status: dict[int, tuple[str, str]] = trace if trace is not None else {}
     ops_count: dict[str, int] = {}
     folded = 0
     for idx in order:
@@ -313,11 +421,23 @@ def import_model(
         label = node.name or (node.output[0] if node.output else f"#{idx}")
         node_opset = opset if node.domain in ("", "ai.onnx") else 0
         resolution = REGISTRY.resolve(node.op_type, node.domain, opset)
-        if any(i in poisoned for i in node.input if i):
-            if resolution.converter is None:
-                unsupported.append(UnsupportedNode(label, node.op_type, node.domain, node_opset, resolution.reason))
-            poisoned.update(o for o in node.output if o)
+        origin = next((poisoned[i] for i in node.input if i in poisoned), None)
+        if origin is not None:
+            if resolution.converter is None or _refuses_runtime(node.op_type, resolution.converter.family):
+                # No converter, or one that refuses every run-time input (fold-only, discrete):
+                # refused whatever the refused node upstream would have produced.
+                reason = resolution.reason or _downstream_reason(node.op_type, origin)
+                unsupported.append(UnsupportedNode(label, node.op_type, node.domain, node_opset, reason))
+                status[idx] = ("refused", reason)
+            else:
+                status[idx] = ("downstream", origin)
+            poisoned.update((o, origin) for o in node.output if o)
             continue
+        missing = next((i for i in node.input if i and i not in env), None)
+        if missing is not None:
+            raise GraphStructureError(
+                f"node {_label(node)} reads {missing!r}, which the node defining it did not produce"
+            )
         ins = [env[i] if i else None for i in node.input]
         all_const = all(v is None or v.is_const for v in ins)
         if (all_const and len(node.input) > 0) or node.op_type == "Constant":
@@ -327,23 +447,49 @@ def import_model(
                     if o:
                         env[o] = v
                 folded += 1
+                status[idx] = ("folded", "")
                 continue
         if resolution.converter is None:
             unsupported.append(UnsupportedNode(label, node.op_type, node.domain, node_opset, resolution.reason))
-            poisoned.update(o for o in node.output if o)
+            status[idx] = ("refused", resolution.reason)
+            poisoned.update((o, label) for o in node.output if o)
             continue
-        ctx = NodeCtx(node=node, opset=opset, attrs=_decode_attrs(node), inputs=ins, b=b)
+        int_reason = _integer_use(node, ins)
+        if int_reason:
+            status[idx] = ("refused", int_reason)
+            raise UnsupportedDTypeError(f"node {_label(node)}: {int_reason}")
+        attrs = _decode_attrs(node)
+        bad_attr = _attribute_type_error(node, opset)
+        if bad_attr:
+            raise GraphStructureError(f"node {_label(node)}: {bad_attr}")
+        ctx = NodeCtx(node=node, opset=opset, attrs=attrs, inputs=ins, b=b)
         try:
             outs = resolution.converter.fn(ctx)
         except Unsupported as e:
             unsupported.append(UnsupportedNode(label, node.op_type, node.domain, node_opset, str(e)))
-            poisoned.update(o for o in node.output if o)
+            status[idx] = ("refused", str(e))
+            poisoned.update((o, label) for o in node.output if o)
             continue
         except ValueError as e:
             raise GraphStructureError(f"node {_label(node)}: {e}") from None
+        except TleanError:
+            raise
+        except (TypeError, IndexError, KeyError, AttributeError, ArithmeticError, AssertionError) as e:
+            # A converter met a node shaped unlike any valid ONNX node (attribute lists of the
+            # wrong length, inputs missing): the model is malformed; say which node and why.
+            raise GraphStructureError(
+                f"node {_label(node)} is malformed (its attributes or inputs do not fit "
+                f"{node.op_type}-{resolution.converter.since_version}): {type(e).__name__}: {e}"
+            ) from None
+        status[idx] = ("converted", "")
+        carries = (any(v is not None and v.integer for v in ins) and node.op_type in INTEGER_CARRIERS) or (
+            node.op_type == "Gather" and ins[0] is not None and ins[0].integer
+        )
         for o, v in zip(node.output, outs, strict=False):
             if o:
                 v.name = v.name or o
+                if carries and not v.is_const:
+                    v = Value(shape=v.shape, node=v.node, name=v.name, integer=True)
                 env[o] = v
     if unsupported:
         raise UnsupportedOpsError(unsupported)
@@ -356,6 +502,11 @@ def import_model(
         v = env[vi.name]
         if v.is_const and v.const is not None and v.const.dtype != np.float32:
             raise UnsupportedDTypeError(f"graph output {vi.name!r} has element type {v.const.dtype}")
+        if 0 in v.shape:
+            raise GraphStructureError(
+                f"graph output {vi.name!r} has shape {list(v.shape)}: a tensor with a zero dimension is "
+                "empty, so there is nothing to compute or verify"
+            )
         try:
             outputs.append(b.materialize(v))
         except Unsupported as e:
@@ -379,6 +530,8 @@ def import_model(
         sha256=sha,
         folded=folded,
         onnx_ops=ops_count,
+        integer_inputs=[d.name for d in b.inputs if env.get(d.name) is not None and env[d.name].integer],
+        onnx_dtypes={vi.name: int(vi.type.tensor_type.elem_type) for vi in real_inputs},
     )
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from google.protobuf.message import DecodeError
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import DecodeError, Message
 from onnx import numpy_helper
 
 from tlean.errors import ModelLimitError, ModelLoadError, UnsafePathError
@@ -44,7 +45,42 @@ def load_model_proto(path: str | os.PathLike[str]) -> onnx.ModelProto:
         raise ModelLoadError(
             f"{p}: not an ONNX model (no IR version or no graph); is the file truncated, or not an ONNX file?"
         )
+    bad = first_non_utf8_string(model)
+    if bad is not None:
+        raise ModelLoadError(
+            f"{p}: the string field {bad} is not valid UTF-8 (names and op types must be text); "
+            "the file is damaged"
+        )
     return model
+
+
+def first_non_utf8_string(msg: Message, where: str = "model") -> str | None:
+    """The path of the first string field of ``msg`` (recursively) that is not valid UTF-8.
+
+    ONNX's protobuf schema is proto2, so the parser accepts any bytes in a ``string`` field and
+    hands them back as ``bytes``; every name, op type and domain must be text before it reaches
+    the schema registry, pydantic or a message.
+    """
+    for fd, value in msg.ListFields():
+        path = f"{where}.{fd.name}"
+        if fd.type == FieldDescriptor.TYPE_STRING:
+            items = value if is_repeated(fd) else [value]
+            if any(not isinstance(v, str) for v in items):
+                return path
+        elif fd.type == FieldDescriptor.TYPE_MESSAGE:
+            items = value if is_repeated(fd) else [value]
+            for k, item in enumerate(items):
+                found = first_non_utf8_string(item, f"{path}[{k}]" if is_repeated(fd) else path)
+                if found is not None:
+                    return found
+    return None
+
+
+def is_repeated(fd: FieldDescriptor) -> bool:
+    rep = getattr(fd, "is_repeated", None)  # newer protobuf; ``label`` on older ones
+    if rep is None:
+        return bool(fd.label == FieldDescriptor.LABEL_REPEATED)
+    return bool(rep)
 
 
 def tensor_numel(t: onnx.TensorProto) -> int:
@@ -113,14 +149,17 @@ def tensor_to_array(t: onnx.TensorProto, model_dir: Path | None) -> np.ndarray:
     if t.data_location != onnx.TensorProto.EXTERNAL:
         try:
             return numpy_helper.to_array(t)
-        except (ValueError, TypeError) as e:
-            raise ModelLoadError(f"tensor {t.name!r}: cannot decode its data ({e})") from None
+        except (ValueError, TypeError, KeyError) as e:
+            raise ModelLoadError(f"tensor {t.name!r}: cannot decode its data ({type(e).__name__}: {e})") from None
     if model_dir is None:
         raise UnsafePathError(f"tensor {t.name!r} has external data but the model was not loaded from a file")
     info = {e.key: e.value for e in t.external_data}
     path = _external_path(model_dir, info.get("location", ""), t.name)
     offset = int(info.get("offset", "0") or 0)
-    dtype = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(t.data_type))
+    try:
+        dtype = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(t.data_type))
+    except (KeyError, TypeError, ValueError):
+        raise ModelLoadError(f"tensor {t.name!r}: unknown element type code {t.data_type}") from None
     want = tensor_numel(t) * dtype.itemsize
     length = int(info.get("length", str(want)) or want)
     if length != want:

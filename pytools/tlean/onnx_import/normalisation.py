@@ -1,4 +1,5 @@
-"""Normalisation: BatchNormalization (inference), LayerNormalization, LRN (decomposed)."""
+"""Normalisation: BatchNormalization (inference), LayerNormalization, LRN and
+InstanceNormalization (decomposed)."""
 
 from __future__ import annotations
 
@@ -112,3 +113,38 @@ def lrn(ctx: NodeCtx) -> list[Value]:
     e = ctx.emit("mul", [lg, ctx.const(beta)], name=f"{nm}/beta_log").node  # type: ignore[list-item]
     d = ctx.emit("exp", [e], name=f"{nm}/denominator").node  # type: ignore[list-item]
     return [ctx.emit("div", [xid, d])]  # type: ignore[list-item]
+
+
+@register("InstanceNormalization", [6, 22], "normalisation")
+def instance_norm(ctx: NodeCtx) -> list[Value]:
+    """``y = (x − mean) / sqrt(var + ε) · scale + B`` over the spatial axes, per (n, c).
+
+    Written with IR ops: ``reduceMean`` of ``x`` and of the squared deviations (population
+    variance, as ONNX), ``sqrt``, ``div``, then ``mul``/``add`` with scale and bias reshaped to
+    ``[C, 1, …]``. GroupNorm as PyTorch exports it (Reshape → InstanceNormalization → Reshape
+    → Mul → Add) comes through here.
+    """
+    x = ctx.input(0)
+    r = len(x.shape)
+    if r < 3:
+        raise Unsupported("InstanceNormalization needs rank >= 3 (N, C, spatial...)")
+    c = x.shape[1]
+    eps = np.float32(ctx.attr("epsilon", 1e-5))
+    axes = list(range(2, r))
+    xid = ctx.node_id(0)
+    mean = ctx.op("reduceMean", [xid], {"axes": axes, "keepDims": True}, suffix="mean")
+    d = ctx.op("sub", [xid, mean], suffix="centred")
+    sq = ctx.op("mul", [d, d], suffix="squares")
+    var = ctx.op("reduceMean", [sq], {"axes": axes, "keepDims": True}, suffix="var")
+    ve = ctx.op("add", [var, ctx.const(eps)], suffix="var_eps")
+    std = ctx.op("sqrt", [ve], suffix="std")
+    norm = ctx.op("div", [d, std], suffix="normalised")
+    view = (c,) + (1,) * (r - 2)
+    ids = []
+    for i, what in ((1, "scale"), (2, "B")):
+        v = ctx.input(i)
+        if v.shape != (c,):
+            raise Unsupported(f"InstanceNormalization {what} must be [{c}], got {list(v.shape)}")
+        ids.append(ctx.reshape(ctx.node_id(i), view, name=f"{ctx.name}/{what}_view"))
+    scaled = ctx.op("mul", [norm, ids[0]], suffix="scaled")
+    return [ctx.emit("add", [scaled, ids[1]])]

@@ -71,6 +71,8 @@ class Registry:
             return Resolution(None, f"domain {domain!r} is not supported (only the default ONNX domain)")
         try:
             schema = onnx.defs.get_schema(op_type, opset, dom)
+        except (TypeError, ValueError, OverflowError):
+            return Resolution(None, f"op type {op_type!r} at opset {opset} cannot be looked up")
         except onnx.defs.SchemaError:
             if any(k[1] == op_type for k in self._table):
                 return Resolution(None, f"{op_type} is not defined at opset {opset}")

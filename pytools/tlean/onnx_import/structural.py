@@ -1,5 +1,7 @@
-"""Structural ops: Reshape Flatten Squeeze Unsqueeze Transpose Concat Slice Pad Split,
-and the ops that vanish at inference (Identity, Dropout, Cast float32 -> float32)."""
+"""Structural ops: Reshape Flatten Squeeze Unsqueeze Transpose Concat Slice Pad Split, Expand
+and Tile (as concats), DepthToSpace/SpaceToDepth (reshape-transpose-reshape), Gather (slices,
+or ``embedding`` for token-id indices), and the ops that vanish at inference (Identity,
+Dropout, Cast float32 -> float32)."""
 
 from __future__ import annotations
 
@@ -281,9 +283,18 @@ def dropout(ctx: NodeCtx) -> list[Value]:
 
 @register("Cast", [6, 9, 13, 19, *_NEWER, 28], "structural")
 def cast(ctx: NodeCtx) -> list[Value]:
-    if int(ctx.attr("to")) != onnx.TensorProto.FLOAT:
-        raise Unsupported("Cast of a runtime tensor to a type other than float32 is outside op set v1")
-    return [ctx.input(0)]
+    x = ctx.input(0)
+    to = int(ctx.attr("to", 0))
+    if x.integer and to in (onnx.TensorProto.INT64, onnx.TensorProto.INT32):
+        return [x]  # token ids stay token ids
+    if to != onnx.TensorProto.FLOAT:
+        raise Unsupported(
+            "Cast of a run-time tensor to a type other than float32 (a discrete output) is outside "
+            "the float32 IR; cut the graph before the Cast"
+        )
+    if x.integer:  # integer token ids read as float32: the same values (exact below 2^24)
+        return [Value(shape=x.shape, node=ctx.node_id(0))]
+    return [x]
 
 
 @register("CastLike", [15, 19, 21, *_NEWER[1:]], "structural")
@@ -293,6 +304,23 @@ def cast_like(ctx: NodeCtx) -> list[Value]:
     if dtype != np.float32:
         raise Unsupported("CastLike of a runtime tensor to a type other than float32 is outside op set v1")
     return [ctx.input(0)]
+
+
+def _embedding(ctx: NodeCtx, x: Value, idx: Value) -> Value:
+    """Gather of rows (axis 0) at run-time indices from an integer model input: ``embedding``."""
+    if not idx.integer:
+        raise Unsupported(
+            "Gather with indices computed at run time is supported only when the indices are an "
+            "integer model input (token ids), not a computed value"
+        )
+    if x.integer:
+        raise Unsupported("Gather from an integer model input at run-time indices is outside the float32 IR")
+    axis = normalize_axis(int(ctx.attr("axis", 0)), len(x.shape))
+    if axis != 0:
+        raise Unsupported(f"Gather with run-time indices on axis {axis}: only axis 0 (embedding rows)")
+    if x.is_const and x.array().dtype != np.float32:
+        raise Unsupported(f"Gather table of type {x.array().dtype}: only float32 tables")
+    return ctx.emit("embedding", [ctx.node_id(0), ctx.node_id(1)])
 
 
 @register("Gather", [1, 11, 13], "structural")
@@ -306,7 +334,7 @@ def gather(ctx: NodeCtx) -> list[Value]:
     x = ctx.input(0)
     idx_v = ctx.input(1)
     if not idx_v.is_const:
-        raise Unsupported("Gather with indices computed at run time is outside op set v1")
+        return [_embedding(ctx, x, idx_v)]
     idx = idx_v.array()
     r = len(x.shape)
     axis = normalize_axis(int(ctx.attr("axis", 0)), r)
@@ -338,3 +366,94 @@ def gather(ctx: NodeCtx) -> list[Value]:
         return [out]
     assert out.node is not None
     return [Value(shape=final, node=ctx.reshape(out.node, final, name=ctx.name))]
+
+
+#: Expand/Tile of a run-time value become concats; at most this many copies along one axis.
+MAX_COPIES = 4096
+
+
+def _repeat_axis(ctx: NodeCtx, nid: int, shape: tuple[int, ...], axis: int, times: int, tag: str) -> int:
+    """``times`` copies of ``nid`` side by side along ``axis`` (a concat: pure data movement)."""
+    if times == 1:
+        return nid
+    return ctx.op("concat", [nid] * times, {"axis": axis}, suffix=tag)
+
+
+@register("Expand", [8, 13], "structural")
+def expand(ctx: NodeCtx) -> list[Value]:
+    """Expand of a run-time tensor: NumPy broadcast to the target shape, as copies (concat)."""
+    x = ctx.input(0)
+    target = _const_ints(ctx, 1, "Expand shape")
+    assert target is not None
+    try:
+        out = tuple(int(d) for d in np.broadcast_shapes(tuple(x.shape), tuple(target)))
+    except ValueError:
+        raise Unsupported(f"Expand: {list(x.shape)} does not broadcast to {target}") from None
+    ctx.b.check_elements(out, f"Expand {ctx.name!r}")
+    if any(w > MAX_COPIES for w in out):
+        raise Unsupported(f"Expand to {list(out)}: more than {MAX_COPIES} copies along one axis")
+    lifted = (1,) * (len(out) - len(x.shape)) + tuple(x.shape)
+    nid = ctx.reshape(ctx.node_id(0), lifted, name=f"{ctx.name}/lifted")
+    shape = list(lifted)
+    for axis, (have, want) in enumerate(zip(lifted, out, strict=True)):
+        if have != want:
+            nid = _repeat_axis(ctx, nid, tuple(shape), axis, want, f"axis{axis}")
+            shape[axis] = want
+    return [ctx.value(nid)]
+
+
+@register("Tile", [6, 13], "structural")
+def tile(ctx: NodeCtx) -> list[Value]:
+    """Tile of a run-time tensor: ``repeats[a]`` copies along each axis (concat)."""
+    x = ctx.input(0)
+    reps = _const_ints(ctx, 1, "Tile repeats")
+    assert reps is not None
+    if len(reps) != len(x.shape) or any(r < 1 for r in reps):
+        raise Unsupported(f"Tile repeats {reps} must be >= 1, one per axis of {list(x.shape)}")
+    ctx.b.check_elements([*x.shape, *reps], f"Tile {ctx.name!r}")
+    if any(r > MAX_COPIES for r in reps):
+        raise Unsupported(f"Tile repeats {reps}: more than {MAX_COPIES} copies along one axis")
+    nid = ctx.node_id(0)
+    for axis, r in enumerate(reps):
+        nid = _repeat_axis(ctx, nid, x.shape, axis, r, f"axis{axis}")
+    return [ctx.value(nid)]
+
+
+@register("DepthToSpace", [1, 11, 13, 28], "structural")
+def depth_to_space(ctx: NodeCtx) -> list[Value]:
+    """DepthToSpace (DCR or CRD) as reshape → transpose → reshape (PyTorch's pixel_shuffle)."""
+    x = ctx.input(0)
+    if len(x.shape) != 4:
+        raise Unsupported("DepthToSpace needs a rank-4 input")
+    n, c, h, w = x.shape
+    b = int(ctx.attr("blocksize"))
+    if b < 1 or c % (b * b):
+        raise Unsupported(f"DepthToSpace: channels {c} not divisible by blocksize² ({b}²)")
+    mode = str(ctx.attr("mode", "DCR"))
+    if mode == "DCR":
+        six, perm = (n, b, b, c // (b * b), h, w), [0, 3, 4, 1, 5, 2]
+    elif mode == "CRD":
+        six, perm = (n, c // (b * b), b, b, h, w), [0, 1, 4, 2, 5, 3]
+    else:
+        raise Unsupported(f"DepthToSpace mode {mode!r} is not supported")
+    v = ctx.reshape(ctx.node_id(0), six, name=f"{ctx.name}/split")
+    t = ctx.op("transpose", [v], {"perm": perm}, suffix="interleave")
+    return [ctx.value(ctx.reshape(t, (n, c // (b * b), h * b, w * b), name=ctx.name))]
+
+
+@register("SpaceToDepth", [1, 13, 28], "structural")
+def space_to_depth(ctx: NodeCtx) -> list[Value]:
+    x = ctx.input(0)
+    if len(x.shape) != 4:
+        raise Unsupported("SpaceToDepth needs a rank-4 input")
+    n, c, h, w = x.shape
+    b = int(ctx.attr("blocksize"))
+    if b < 1 or h % b or w % b:
+        raise Unsupported(f"SpaceToDepth: {h}x{w} not divisible by blocksize {b}")
+    mode = str(ctx.attr("mode", "DCR"))
+    if mode not in ("DCR", "CRD"):
+        raise Unsupported(f"SpaceToDepth mode {mode!r} is not supported")
+    perm = [0, 3, 5, 1, 2, 4] if mode == "DCR" else [0, 1, 3, 5, 2, 4]
+    v = ctx.reshape(ctx.node_id(0), (n, c, h // b, b, w // b, b), name=f"{ctx.name}/split")
+    t = ctx.op("transpose", [v], {"perm": perm}, suffix="gather")
+    return [ctx.value(ctx.reshape(t, (n, c * b * b, h // b, w // b), name=ctx.name))]
