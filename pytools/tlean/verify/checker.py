@@ -1,0 +1,873 @@
+"""The independent exact checker of ``tlean.cert.v1`` bound certificates.
+
+**The claim it checks.** When :func:`check_certificate` accepts ``(MODEL, SPEC, CERT)``: for every
+input box ``B`` of SPEC's normal form (read by :mod:`tlean.verify.vnnlib`) and every *real* input
+``x ∈ B``, the output ``y`` of MODEL under the exact real-number semantics of its IR graph (as
+imported by :func:`tlean.onnx_import.import_model`) with the model's float32 weights read as the
+dyadic rationals their bit patterns denote, lies in **none** of the box's violation polytopes
+``A y <= b``. That is ``unsat``: the property holds. The certificate's hashes must match the
+SHA-256 of the MODEL and SPEC files.
+
+**Split trees.** A box's proof is a tree: ``input-split`` nodes cut the path region at
+``x[d] = v`` into two closed boxes (computed here from ``v``'s bits, never read from the
+children, so they tile the parent), ``relu-split`` nodes add ``z_k[i] <= 0`` / ``z_k[i] >= 0``
+to the two children's path constraints (every input satisfies one), and every leaf must show that
+no input of its path region satisfying its path constraints reaches a violation polytope (or that
+no such input exists). By induction over the tree the leaves' sets cover the spec box, which gives
+the claim above.
+
+**How.** The graph is read as a chain of affine maps separated by ``relu`` nodes; each maximal
+affine run is composed exactly into ``z_k = (A_k h_{k-1} + b_k) / D_k`` (integer matrices, one
+positive integer denominator). Every number of the certificate is decoded from its binary64 bits
+into an exact dyadic. For each relu in order, each claimed pre-activation bound is compared with
+a bound the checker derives itself from the region and the bounds it has already verified:
+the better of IBP, a CROWN backward pass with the standard slope rule and, where the leaf gives
+them (``relus[j].alpha_for``, checked to lie in ``[0, 1]``), one with the leaf's slopes. Finally each claimed
+lower bound of a spec row's margin ``(A y - b)_r`` is compared the same way (CROWN with the
+certificate's α slopes, checked to lie in ``[0, 1]``), and every polytope must have a row whose
+verified lower bound is ``> 0``. In a leaf under relu splits, a constrained neuron is relaxed by
+its phase (``h = 0`` / ``h = z``), its derived bounds are clipped by the constraint, and the final
+pass bounds ``(A y - b)_r - Σ_j β[r, j] σ_j z_{k_j}[i_j]`` with the leaf's multipliers
+``β >= 0`` (``σ`` = +1 active, -1 inactive), which is ``<= (A y - b)_r`` on the leaf's set.
+``docs/certificate.md`` states the relaxation and the tree rules exactly. Every rejection names
+the certificate field and tree path that failed (``boxes[0].proof.children[1].polytopes[0]``).
+
+**Arithmetic.** Python integers only (NumPy object arrays of ``int`` for vectorised loops) and
+:class:`fractions.Fraction` for single comparisons: no floating point anywhere on the path, so
+that the Lean checker can mirror it with ``Int``/``Nat``. Every derived bound is a rational
+lower bound of the true minimum; the only rounding (the upper lines' intercepts, rounded down to
+the pass's denominator) lowers it further and so keeps it a lower bound. Nothing is imported
+from the bound engine; :mod:`tlean.verify.cert` is used for the document's data models only.
+
+**Scope.** The piecewise-linear fragment of the VNN-COMP 2021 networks: ``input``, ``param``,
+``const``, ``reshape``, ``transpose``, ``neg``, ``linear``, ``matmul`` with one constant operand,
+``conv2d`` with constant weights, ``add``/``sub``/``mul`` with a constant, ``div`` by a constant,
+``relu``; every node reads at most one non-constant value. Anything else is a rejection naming
+the node and op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from tlean.errors import ModelLoadError
+from tlean.verify.cert import FORMAT, CertError, Certificate, F64Array
+from tlean.verify.spec import Spec
+
+#: The upper relaxation slope of an unstable relu is ``ceil(2^SLOPE_BITS · u/(u-l)) / 2^SLOPE_BITS``.
+SLOPE_BITS = 64
+
+#: How many derived intermediate bound vectors :func:`check_proof` remembers across leaves.
+MEMO_SIZE = 256
+
+IntArray = np.ndarray  # NumPy arrays of dtype object holding Python ints
+
+
+class Rejected(Exception):
+    """The certificate does not prove the claim; ``field`` names the part that failed."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class CheckResult:
+    """The outcome of a check: accepted, or rejected with the failing field."""
+
+    accepted: bool
+    field: str | None = None
+    message: str = ""
+    boxes: int = 0
+    polytopes: int = 0
+    relus_checked: int = 0
+    leaves: int = 0
+    empty_leaves: int = 0
+    seconds: float = 0.0
+    model_sha256: str = ""
+    spec_sha256: str = ""
+
+
+# --------------------------------------------------------------------------------------------
+# Exact numbers
+# --------------------------------------------------------------------------------------------
+
+
+def _decode_bits(bits: np.ndarray, exp_bits: int, frac_bits: int) -> tuple[IntArray, int, int]:
+    """IEEE-754 bit patterns (``exp_bits``/``frac_bits`` wide) as exact dyadics over one ``2^k``.
+
+    A pattern with sign ``s``, exponent field ``E`` and fraction ``F`` denotes
+    ``(-1)^s · F · 2^(1 - bias - frac_bits)`` when ``E = 0`` (subnormal) and
+    ``(-1)^s · (F + 2^frac_bits) · 2^(E - bias - frac_bits)`` otherwise. Returns
+    ``(nums, 2^k, first)`` where ``first`` is the index of the first Inf/NaN, or -1.
+    Integer operations only (the arrays hold bit patterns, never floats).
+    """
+    bits = bits.astype(np.uint64)
+    top = np.uint64((1 << exp_bits) - 1)
+    ex = (bits >> np.uint64(frac_bits)) & top
+    bad = np.flatnonzero(ex == top)
+    if bad.size:
+        return np.empty(0, dtype=object), 1, int(bad[0])
+    frac = (bits & np.uint64((1 << frac_bits) - 1)).astype(np.int64)
+    neg = (bits >> np.uint64(exp_bits + frac_bits)) != 0
+    ex = ex.astype(np.int64)
+    m = np.where(ex == 0, frac, frac | (1 << frac_bits))
+    e = np.where(ex == 0, 1, ex) - ((1 << (exp_bits - 1)) - 1) - frac_bits
+    nz = m != 0
+    k = max(0, int(-e[nz].min())) if nz.any() else 0
+    shift = np.where(nz, e + k, 0)
+    nums = m.astype(object) << shift.astype(object)
+    nums[neg] = -nums[neg]
+    return nums, 1 << k, -1
+
+
+def decode_f64(arr: F64Array, where: str, shape: list[int] | None = None) -> tuple[IntArray, int]:
+    """A certificate array as exact integers over a power-of-two denominator (flattened)."""
+    import base64
+
+    if shape is not None and list(arr.shape) != list(shape):
+        raise Rejected(where, f"shape {list(arr.shape)} but {list(shape)} expected")
+    try:
+        raw = base64.b64decode(arr.data, validate=True)
+    except ValueError:
+        raise Rejected(where, "data is not valid base64") from None
+    n = math.prod(arr.shape)
+    if len(raw) != 8 * n:
+        raise Rejected(where, f"{len(raw)} bytes of data for {n} float64 values")
+    nums, den, bad = _decode_bits(np.frombuffer(raw, dtype="<u8"), 11, 52)
+    if bad >= 0:
+        raise Rejected(f"{where}[{bad}]", "not a finite number")
+    return nums, den
+
+
+def _decode_f32_array(a: np.ndarray) -> tuple[IntArray, int]:
+    """A float32 NumPy array (by its bit patterns) as exact integers over ``2^k``, flattened."""
+    nums, den, bad = _decode_bits(np.ascontiguousarray(a, dtype="<f4").view("<u4").ravel(), 8, 23)
+    if bad >= 0:
+        raise Rejected("model", "a weight is Inf or NaN")
+    return nums, den
+
+
+def _zeros(n: int) -> IntArray:
+    out = np.empty(n, dtype=object)
+    out[:] = 0
+    return out
+
+
+def _eye(n: int, s: int = 1) -> IntArray:
+    out = np.empty((n, n), dtype=object)
+    out[:] = 0
+    for i in range(n):
+        out[i, i] = s
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The network as a chain of exact affine maps and relus
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Layer:
+    """``z = (A h + b) / D``; ``relu`` is the IR id of the relu applied to ``z`` (None: output)."""
+
+    A: IntArray
+    b: IntArray
+    D: int
+    relu: int | None
+
+
+@dataclass
+class _Const:
+    num: IntArray  # flattened
+    den: int
+    shape: tuple[int, ...]
+
+
+@dataclass
+class _Aff:
+    """``(M h + c) / D`` over the current layer variable ``h``; ``M is None`` means ``s · I``."""
+
+    M: IntArray | None
+    s: int
+    c: IntArray
+    D: int
+    shape: tuple[int, ...]
+
+    def matrix(self, n_h: int) -> IntArray:
+        return _eye(n_h, self.s) if self.M is None else self.M
+
+    def scaled(self, f: int) -> _Aff:
+        return _Aff(None if self.M is None else self.M * f, self.s * f, self.c * f, self.D * f, self.shape)
+
+
+def _reject_node(k: int, op: str, why: str) -> Rejected:
+    return Rejected("model", f"node {k} ({op}): {why}; the checker accepts the piecewise-linear fragment only")
+
+
+def network_layers(graph: Any, params: dict[str, np.ndarray]) -> tuple[list[Layer], int]:
+    """The graph as exact layers ``z_k = (A_k h_{k-1} + b_k)/D_k`` and the input size."""
+    vals: dict[int, _Const | _Aff] = {}
+    layer_of: dict[int, int] = {}  # the layer of every non-constant value
+    layers: list[Layer] = []
+    n_h = 0
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
+        raise Rejected("model", "the checker needs a model with one input and one output")
+    for k, node in enumerate(graph.nodes):
+        op, shape = node.op, tuple(node.shape)
+        attrs = node.attrs
+        if op == "input":
+            if layers or layer_of:
+                raise _reject_node(k, op, "the input is read after other computation started")
+            n_h = math.prod(shape)
+            vals[k] = _Aff(None, 1, _zeros(n_h), 1, shape)
+            layer_of[k] = 0
+            continue
+        if op == "param":
+            num, den = _decode_f32_array(params[graph.params[attrs["index"]].name])
+            vals[k] = _Const(num, den, shape)
+            continue
+        if op == "const":
+            num, den, bad = _decode_bits(np.array(attrs["bits"], dtype=np.uint64), 8, 23)
+            if bad >= 0:
+                raise _reject_node(k, op, "a constant is Inf or NaN")
+            vals[k] = _Const(num, den, shape)
+            continue
+        ins = [vals[i] for i in node.inputs]
+        var = [i for i, v in enumerate(ins) if isinstance(v, _Aff)]
+        if len(var) > 1:
+            raise _reject_node(k, op, "reads two non-constant values (not a chain)")
+        if not var:
+            if op == "reshape" and isinstance(ins[0], _Const):
+                vals[k] = _Const(ins[0].num, ins[0].den, shape)
+                continue
+            raise _reject_node(k, op, "arithmetic on constants only")
+        x = ins[var[0]]
+        assert isinstance(x, _Aff)
+        if layer_of[node.inputs[var[0]]] != len(layers):
+            raise _reject_node(k, op, "reads a value from before an earlier relu (not a chain)")
+        if op == "reshape":
+            vals[k] = _Aff(x.M, x.s, x.c, x.D, shape)
+        elif op == "transpose":
+            idx = np.arange(math.prod(x.shape)).reshape(x.shape).transpose(attrs["perm"]).ravel()
+            vals[k] = _Aff(x.matrix(n_h)[idx], 1, x.c[idx], x.D, shape)
+        elif op == "neg":
+            vals[k] = _Aff(None if x.M is None else -x.M, -x.s, -x.c, x.D, shape)
+        elif op in ("add", "sub"):
+            cst = ins[1 - var[0]]
+            assert isinstance(cst, _Const)
+            vals[k] = _add_const(x, cst, shape, n_h, negate_var=(op == "sub" and var[0] == 1),
+                                 negate_const=(op == "sub" and var[0] == 0))  # fmt: skip
+        elif op in ("mul", "div"):
+            cst = ins[1 - var[0]]
+            assert isinstance(cst, _Const)
+            if op == "div" and var[0] == 1:
+                raise _reject_node(k, op, "division by a non-constant value")
+            vals[k] = _scale(x, cst, shape, n_h, invert=(op == "div"), where=(k, op))
+        elif op == "linear":
+            if var[0] != 0 or len(ins) < 2:
+                raise _reject_node(k, op, "weights must be constants")
+            W, bias = ins[1], ins[2] if len(ins) > 2 else None
+            assert isinstance(W, _Const)
+            lead = math.prod(x.shape[:-1])
+            Wn = W.num.reshape(W.shape)
+            y = _apply(x, np.kron(_eye(lead), Wn), W.den, shape, n_h)
+            if bias is not None:
+                assert isinstance(bias, _Const)
+                y = _add_const(y, bias, shape, n_h)
+            vals[k] = y
+        elif op == "matmul":
+            W = ins[1 - var[0]]
+            assert isinstance(W, _Const)
+            if len(x.shape) != 2 or len(W.shape) != 2:
+                raise _reject_node(k, op, "only 2-D matmul with a constant is supported")
+            Wn = W.num.reshape(W.shape)
+            # X[p,k] @ W[k,q] or W[p,k] @ X[k,q], as a matrix on the flattened X
+            K = np.kron(_eye(x.shape[0]), Wn.T) if var[0] == 0 else np.kron(Wn, _eye(x.shape[1]))
+            vals[k] = _apply(x, K, W.den, shape, n_h)
+        elif op == "conv2d":
+            W, bias = ins[1], ins[2] if len(ins) > 2 else None
+            if var[0] != 0 or not isinstance(W, _Const) or (bias is not None and not isinstance(bias, _Const)):
+                raise _reject_node(k, op, "weights must be constants")
+            K = _conv_matrix(W.num.reshape(W.shape), x.shape, shape, attrs)
+            y = _apply(x, K, W.den, shape, n_h)
+            if bias is not None:
+                y = _add_const(y, _Const(bias.num, bias.den, (1, shape[1], 1, 1)), shape, n_h)
+            vals[k] = y
+        elif op == "relu":
+            layers.append(_finish(x, n_h, k))
+            n_h = math.prod(shape)
+            vals[k] = _Aff(None, 1, _zeros(n_h), 1, shape)
+        else:
+            raise _reject_node(k, op, "op not supported by the checker")
+        layer_of[k] = len(layers)
+    out = vals[graph.outputs[0]]
+    if not isinstance(out, _Aff):
+        raise Rejected("model", "the output does not depend on the input")
+    if layer_of[graph.outputs[0]] != len(layers):
+        raise Rejected("model", "the output is not computed from the last relu (not a chain)")
+    layers.append(_finish(out, n_h, None))
+    n_in = math.prod(graph.inputs[0].shape)
+    return layers, n_in
+
+
+def _finish(x: _Aff, n_h: int, relu: int | None) -> Layer:
+    A, b, D = x.matrix(n_h), x.c, x.D
+    g = math.gcd(D, *A.ravel().tolist(), *b.tolist())
+    if g > 1:
+        A, b, D = A // g, b // g, D // g
+    return Layer(A, b, D, relu)
+
+
+def _bcast_rows(x: _Aff, shape: tuple[int, ...], n_h: int) -> _Aff:
+    if x.shape == shape:
+        return x
+    idx = np.broadcast_to(np.arange(math.prod(x.shape)).reshape(x.shape), shape).ravel()
+    return _Aff(x.matrix(n_h)[idx], 1, x.c[idx], x.D, shape)
+
+
+def _bcast_const(c: _Const, shape: tuple[int, ...]) -> IntArray:
+    return np.broadcast_to(c.num.reshape(c.shape), shape).ravel()
+
+
+def _add_const(
+    x: _Aff, c: _Const, shape: tuple[int, ...], n_h: int, *, negate_var: bool = False, negate_const: bool = False
+) -> _Aff:
+    x = _bcast_rows(x, shape, n_h)
+    L = math.lcm(x.D, c.den)
+    y = x.scaled(L // x.D)
+    cn = _bcast_const(c, shape) * (L // c.den)
+    if negate_var:
+        y = _Aff(None if y.M is None else -y.M, -y.s, -y.c, y.D, shape)
+    return _Aff(y.M, y.s, y.c - cn if negate_const else y.c + cn, L, shape)
+
+
+def _scale(x: _Aff, c: _Const, shape: tuple[int, ...], n_h: int, *, invert: bool, where: tuple[int, str]) -> _Aff:
+    x = _bcast_rows(x, shape, n_h)
+    num = _bcast_const(c, shape)
+    if invert:
+        if any(v == 0 for v in num):
+            raise _reject_node(*where, "division by zero")
+        q = math.lcm(*[abs(int(v)) for v in num])
+        p = np.array([(1 if v > 0 else -1) * c.den * (q // abs(int(v))) for v in num], dtype=object)
+    else:
+        q, p = c.den, num
+    M = x.matrix(n_h) * p[:, None]
+    return _Aff(M, 1, x.c * p, x.D * q, shape)
+
+
+def _conv_matrix(W: IntArray, xs: tuple[int, ...], ys: tuple[int, ...], attrs: dict[str, Any]) -> IntArray:
+    """conv2d (NCHW, weights ``[M, C/g, kh, kw]``) as a matrix from the flattened input to the output."""
+    (n, c, h, w), (_, m, oh, ow) = xs, ys
+    (sh, sw), (pt, pl, _, _), (dh, dw), g = attrs["strides"], attrs["pads"], attrs["dilations"], attrs["groups"]
+    K = np.empty((m * oh * ow, c * h * w), dtype=object)
+    K[:] = 0
+    oy, ox = np.meshgrid(np.arange(oh), np.arange(ow), indexing="ij")
+    cg, mg = c // g, m // g
+    for f in range(m):
+        rows = (f * oh + oy) * ow + ox
+        for ci in range(cg):
+            ch = (f // mg) * cg + ci
+            for ky in range(W.shape[2]):
+                for kx in range(W.shape[3]):
+                    iy, ix = oy * sh - pt + ky * dh, ox * sw - pl + kx * dw
+                    ok = (iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)
+                    cols = (ch * h + iy[ok]) * w + ix[ok]
+                    K[rows[ok], cols] = K[rows[ok], cols] + W[f, ci, ky, kx]
+    return np.kron(_eye(n), K) if n > 1 else K
+
+
+def _apply(x: _Aff, K: IntArray, den: int, shape: tuple[int, ...], n_h: int) -> _Aff:
+    M = K * x.s if x.M is None else K.dot(x.M)
+    return _Aff(M, 1, K.dot(x.c), x.D * den, shape)
+
+
+# --------------------------------------------------------------------------------------------
+# Bounds: IBP and the CROWN backward pass, exact
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Box:
+    """``lo/den <= v <= hi/den`` elementwise."""
+
+    lo: IntArray
+    hi: IntArray
+    den: int
+
+
+def _concretize(lam: IntArray, const: IntArray, den: int, box: _Box) -> list[Fraction]:
+    """Per row, the minimum of ``(lam · v + const) / den`` over ``v`` in the box."""
+    sel = np.where(lam > 0, box.lo[None, :], box.hi[None, :])
+    nums = (lam * sel).sum(axis=1) + const * box.den
+    d = den * box.den
+    return [Fraction(int(v), d) for v in nums]
+
+
+@dataclass
+class _Relu:
+    """The verified claimed bounds ``[lower, upper]`` of one relu's input ``z`` and the path's phases.
+
+    ``phase[i]``: 0 free, +1 the path constrains ``z[i] >= 0`` (active), -1 ``z[i] <= 0``
+    (inactive; it wins when both are on the path: the set is then ``z[i] = 0``, where ``h = 0``).
+    """
+
+    lower: tuple[IntArray, int]
+    upper: tuple[IntArray, int]
+    phase: np.ndarray
+
+
+def _relu_box(r: _Relu) -> _Box:
+    """The box of ``relu(z)`` for ``z`` in ``[lower, upper]`` (over one common denominator)."""
+    (ln, ld), (un, ud) = r.lower, r.upper
+    d = math.lcm(ld, ud)
+    lo = np.array([max(int(v), 0) * (d // ld) for v in ln], dtype=object)
+    hi = np.array([max(int(v), 0) * (d // ud) for v in un], dtype=object)
+    lo[r.phase < 0] = 0
+    hi[r.phase < 0] = 0
+    return _Box(lo, hi, d)
+
+
+def _relu_pass(
+    lam: IntArray, const: IntArray, den: int, r: _Relu, alpha: tuple[IntArray, int] | None
+) -> tuple[IntArray, IntArray, int, np.ndarray]:
+    """Replaces ``lam · relu(z)`` by a linear lower bound ``lam' · z + const'`` (see the doc).
+
+    A neuron constrained by the path is inactive (``h = 0``) or active (``h = z``) whatever its
+    bounds. Returns the new coefficients over ``den · Q`` and the mask of inactive neurons.
+    """
+    (ln, ld), (un, ud) = r.lower, r.upper
+    d = math.lcm(ld, ud)
+    l_ = ln * (d // ld)
+    u_ = un * (d // ud)
+    forced_off = r.phase < 0
+    active = ~forced_off & ((r.phase > 0) | (l_ >= 0))
+    inactive = forced_off | (~active & (u_ <= 0))
+    unstable = ~active & ~inactive
+    one = 1 << SLOPE_BITS
+    # upper slope s = sn / 2^SLOPE_BITS >= u / (u - l) on unstable neurons (1 elsewhere, unused)
+    width = np.where(unstable, u_ - l_, 1)
+    sn = -((-one * u_) // width)
+    if alpha is None:
+        an, ad = np.array([1 if u > -v else 0 for u, v in zip(u_, l_, strict=True)], dtype=object), 1
+    else:
+        an, ad = alpha
+    Q = math.lcm(ad, one)
+    neg = lam < 0
+    # the multiplier of each coefficient, over the denominator Q: active Q, inactive 0,
+    # unstable: the upper slope where the coefficient is negative, else alpha
+    keep = np.empty(len(l_), dtype=object)
+    keep[:] = 0
+    keep[active] = Q
+    low = np.broadcast_to(an * (Q // ad), lam.shape)
+    mult = np.where(unstable[None, :], np.where(neg, (sn * (Q // one))[None, :], low), keep[None, :])
+    new_lam = lam * mult
+    # intercept of the upper line: lam_i · s_i · (z_i - l_i) contributes -lam_i · s_i · l_i, a
+    # multiple of 1/(den · Q · d); rounded down to a multiple of 1/(den · Q), which only lowers
+    # the bound (by less than 1/(den · Q)) and keeps the numerators from growing by d each layer
+    use_upper = unstable[None, :] & neg
+    icpt = np.where(use_upper, -lam * sn * l_, 0).sum(axis=1) * (Q // one)
+    new_const = const * Q + icpt // d
+    return new_lam, new_const, den * Q, inactive
+
+
+def _lower_bounds(
+    layers: list[Layer],
+    k: int,
+    lam: IntArray,
+    const: IntArray,
+    den: int,
+    region: _Box,
+    bounds: list[_Relu],
+    alphas: list[tuple[IntArray, int] | None] | None,
+    betas: list[tuple[IntArray, int] | None] | None = None,
+) -> list[Fraction]:
+    """Lower bounds of ``(lam · h_{k-1} + const)/den`` rows: the better of IBP and CROWN.
+
+    ``betas[j]``, when given, is ``(G, g)``: the rows' extra coefficients ``G / g`` on ``z_j``
+    (the β terms of split constraints, already signed), added right after relu ``j``'s pass.
+    """
+    box = region if k == 0 else _relu_box(bounds[k - 1])
+    ibp = _concretize(lam, const, den, box)
+    crown = ibp
+    if k > 0:
+        j = k - 1
+        while True:
+            a = alphas[j] if alphas is not None else None
+            lam, const, den, inactive = _relu_pass(lam, const, den, bounds[j], a)
+            bt = betas[j] if betas is not None else None
+            if bt is not None:
+                G, g = bt
+                e = math.lcm(den, g)
+                lam, const, den = lam * (e // den) + G * (e // g), const * (e // den), e
+                inactive = inactive & ~np.any(G != 0, axis=0)
+            live = np.flatnonzero(~inactive)  # inactive neurons contribute nothing further back
+            lam = lam[:, live]
+            L = layers[j]
+            const = const * L.D + lam.dot(L.b[live])
+            lam = lam.dot(L.A[live])
+            den = den * L.D
+            if j == 0:
+                break
+            j -= 1
+        crown = _concretize(lam, const, den, region)
+    return [max(p, q) for p, q in zip(ibp, crown, strict=True)]
+
+
+# --------------------------------------------------------------------------------------------
+# The check
+# --------------------------------------------------------------------------------------------
+
+
+def _frac_list(nums: IntArray, den: int) -> list[Fraction]:
+    return [Fraction(int(v), den) for v in nums]
+
+
+@dataclass(frozen=True)
+class PathState:
+    """What the path from a box's root to a node establishes: the region and the split constraints.
+
+    ``lower``/``upper``: the path region (exact rationals; the spec box narrowed by the input
+    splits above). ``splits``: the relu-split constraints root to leaf, ``(k, i, sigma)`` meaning
+    ``sigma · z_k[i] >= 0`` for the ``k``-th relu's input (``sigma`` +1 active, -1 inactive).
+    """
+
+    lower: tuple[Fraction, ...]
+    upper: tuple[Fraction, ...]
+    splits: tuple[tuple[int, int, int], ...] = ()
+
+
+def _phases(path: PathState, layers: list[Layer]) -> list[np.ndarray]:
+    """Per relu layer, each neuron's phase on the path: 0 free, +1 active, -1 inactive (wins)."""
+    ph = [np.zeros(L.A.shape[0], dtype=np.int8) for L in layers[:-1]]
+    for k, i, sigma in path.splits:
+        if ph[k][i] >= 0:
+            ph[k][i] = sigma
+    return ph
+
+
+def check_leaf(
+    leaf: Any,
+    where: str,
+    layers: list[Layer],
+    n_in: int,
+    polys: Any,
+    path: PathState,
+    memo: dict[Any, Any] | None = None,
+) -> tuple[int, bool]:
+    """Checks one bounds leaf under its path; returns (relu layers checked, the leaf's set is empty).
+
+    ``memo`` (optional) remembers the derived bounds of relu ``k``'s input by everything they are
+    a function of: ``k``, the region's bits and, for every earlier relu, its claimed bounds' bits
+    and phases. Leaves of relu-split trees share a region and often their first layers' claims,
+    so they derive those once. It only saves work: a hit returns the same numbers.
+    """
+    lo, lo_d = decode_f64(leaf.region.lower, f"{where}.region.lower", [n_in])
+    hi, hi_d = decode_f64(leaf.region.upper, f"{where}.region.upper", [n_in])
+    d = math.lcm(lo_d, hi_d)
+    region = _Box(lo * (d // lo_d), hi * (d // hi_d), d)
+    for i in range(n_in):
+        if region.lo[i] > region.hi[i]:
+            raise Rejected(f"{where}.region", f"input {i}: lower > upper")
+        if Fraction(int(region.lo[i]), d) > path.lower[i]:
+            raise Rejected(f"{where}.region.lower[{i}]", "the region does not contain the path region (lower too high)")
+        if Fraction(int(region.hi[i]), d) < path.upper[i]:
+            raise Rejected(f"{where}.region.upper[{i}]", "the region does not contain the path region (upper too low)")
+    relus = [L.relu for L in layers[:-1]]
+    if [r.node for r in leaf.relus] != relus:
+        raise Rejected(f"{where}.relus", f"relu nodes {[r.node for r in leaf.relus]} but the model has {relus}")
+    phases = _phases(path, layers)
+    bounds: list[_Relu] = []
+    for k, entry in enumerate(leaf.relus):
+        L = layers[k]
+        n = L.A.shape[0]
+        w = f"{where}.relus[{k}]"
+        lower = decode_f64(entry.lower, f"{w}.lower", [n])
+        upper = decode_f64(entry.upper, f"{w}.upper", [n])
+        ialphas = _intermediate_alphas(leaf, where, k, layers)
+        key = (k, leaf.region.lower.data, leaf.region.upper.data) + tuple(
+            (e.lower.data, e.upper.data, phases[j].tobytes()) for j, e in enumerate(leaf.relus[:k])
+        )
+        if ialphas is not None:
+            # the certificate's slopes for these bounds (alpha_for), and the standard rule only for
+            # the rows they do not verify: accepts exactly when the better of the two (and IBP) does
+            lam = np.concatenate([L.A, -L.A])
+            const = np.concatenate([L.b, -L.b])
+            best = _lower_bounds(layers, k, lam, const, L.D, region, bounds, ialphas)
+            claims = _frac_list(*lower) + [-v for v in _frac_list(*upper)]
+            need = [i for i, (c, v) in enumerate(zip(claims, best, strict=True)) if c > v]
+            if need:
+                std = _lower_bounds(layers, k, lam[need], const[need], L.D, region, bounds, None)
+                for i, v in zip(need, std, strict=True):
+                    best[i] = max(best[i], v)
+        elif memo is not None and key in memo:
+            best = list(memo[key])
+        else:
+            lam = np.concatenate([L.A, -L.A])
+            const = np.concatenate([L.b, -L.b])
+            best = _lower_bounds(layers, k, lam, const, L.D, region, bounds, None)
+            if memo is not None:
+                if len(memo) >= MEMO_SIZE:
+                    memo.pop(next(iter(memo)))  # the oldest entry
+                memo[key] = tuple(best)
+        for kk, i, sigma in path.splits:
+            if kk != k:
+                continue
+            if sigma > 0:  # z_k[i] >= 0 on the path's set: lower bound max(., 0)
+                best[i] = max(best[i], Fraction(0))
+            else:  # z_k[i] <= 0: upper bound min(., 0), i.e. the negated row's lower max(., 0)
+                best[n + i] = max(best[n + i], Fraction(0))
+        cls, cus = _frac_list(*lower), _frac_list(*upper)
+        for i, (cl, cu) in enumerate(zip(cls, cus, strict=True)):
+            if cl > best[i]:
+                raise Rejected(f"{w}.lower[{i}]", f"claimed {float(cl)!r} but only {float(best[i])!r} is provable")
+            if cu < -best[n + i]:
+                raise Rejected(f"{w}.upper[{i}]", f"claimed {float(cu)!r} but only {float(-best[n + i])!r} is provable")
+        bounds.append(_Relu(lower, upper, phases[k]))
+        if any(cl > cu for cl, cu in zip(cls, cus, strict=True)):
+            return len(bounds), True  # verified lower > verified upper: no input reaches this leaf
+    # the final pass: every spec row of the box, polytopes concatenated
+    if len(leaf.polytopes) != len(polys):
+        raise Rejected(f"{where}.polytopes", f"{len(leaf.polytopes)} entries for {len(polys)} polytopes")
+    for j, p in enumerate(polys):
+        if p.rows == 0:
+            raise Rejected(f"{where}.polytopes[{j}]", "a polytope without rows (all outputs) cannot be refuted")
+    rows = [(row, bb) for p in polys for row, bb in zip(p.A, p.b, strict=True)]
+    R = len(rows)
+    if R == 0:
+        return len(bounds), False  # a box without violation polytopes: nothing to refute
+    last = layers[-1]
+    alphas = _final_alphas(leaf, where, R, layers)
+    betas = _final_betas(leaf, where, R, layers, path)
+    cd = math.lcm(*[q.denominator for row, bb in rows for q in (*row, bb)])
+    C = np.array([[int(q * cd) for q in row] for row, _ in rows], dtype=object)
+    cb = np.array([int(-bb * cd) for _, bb in rows], dtype=object)
+    lam = C.dot(last.A)
+    const = C.dot(last.b) + cb * last.D
+    best = _lower_bounds(layers, len(layers) - 1, lam, const, cd * last.D, region, bounds, alphas, betas)
+    r0 = 0
+    for j, (p, entry) in enumerate(zip(polys, leaf.polytopes, strict=True)):
+        claimed = _frac_list(*decode_f64(entry.lower, f"{where}.polytopes[{j}].lower", [p.rows]))
+        for r, cl in enumerate(claimed):
+            if cl > best[r0 + r]:
+                raise Rejected(
+                    f"{where}.polytopes[{j}].lower[{r}]",
+                    f"claimed {float(cl)!r} but only {float(best[r0 + r])!r} is provable",
+                )
+        if not any(cl > 0 for cl in claimed):
+            raise Rejected(f"{where}.polytopes[{j}]", "no row with a positive lower bound: the polytope is not refuted")
+        r0 += p.rows
+    return len(bounds), False
+
+
+def _final_betas(
+    leaf: Any, where: str, R: int, layers: list[Layer], path: PathState
+) -> list[tuple[IntArray, int] | None] | None:
+    """Per relu layer ``k``, the β terms' coefficients on ``z_k`` for every spec row (None: none).
+
+    Path constraint ``j = (k, i, sigma)`` with multiplier ``beta[r, j] >= 0`` adds
+    ``-beta[r, j] · sigma`` to row ``r``'s coefficient of ``z_k[i]``: the pass then bounds
+    ``(A y - b)_r - Σ_j beta[r, j] · sigma_j · z_{k_j}[i_j]``, which is ``<= (A y - b)_r`` wherever
+    the path's constraints hold.
+    """
+    if leaf.beta is None:
+        return None
+    S = len(path.splits)
+    w = f"{where}.beta"
+    bn, bd = decode_f64(leaf.beta, w, [R, S])
+    for idx, v in enumerate(bn):
+        if v < 0:
+            raise Rejected(f"{w}[{idx // S}, {idx % S}]", "multiplier < 0")
+    bn = bn.reshape(R, S)
+    out: list[tuple[IntArray, int] | None] = [None] * (len(layers) - 1)
+    for j, (k, i, sigma) in enumerate(path.splits):
+        if out[k] is None:
+            G = np.empty((R, layers[k].A.shape[0]), dtype=object)
+            G[:] = 0
+            out[k] = (G, bd)
+        G = out[k][0]  # type: ignore[index]
+        G[:, i] = G[:, i] - sigma * bn[:, j]
+    return out
+
+
+def _final_alphas(leaf: Any, where: str, R: int, layers: list[Layer]) -> list[tuple[IntArray, int] | None]:
+    """The α slopes of each relu for the final pass (None: the standard rule), checked in [0, 1]."""
+    out: list[tuple[IntArray, int] | None] = []
+    for k, entry in enumerate(leaf.relus):
+        if entry.alpha is None:
+            out.append(None)
+            continue
+        n = layers[k].A.shape[0]
+        w = f"{where}.relus[{k}].alpha"
+        if list(entry.alpha.shape) not in ([n], [R, n]):
+            raise Rejected(w, f"shape {entry.alpha.shape} but [{n}] or [{R}, {n}] expected")
+        an, ad = decode_f64(entry.alpha, w)
+        for i, v in enumerate(an):
+            if v < 0 or v > ad:
+                raise Rejected(f"{w}[{i}]", "slope outside [0, 1]")
+        out.append((an.reshape(entry.alpha.shape), ad))
+    return out
+
+
+def _intermediate_alphas(
+    leaf: Any, where: str, k: int, layers: list[Layer]
+) -> list[tuple[IntArray, int] | None] | None:
+    """The slopes of relus ``0..k-1`` for bounding relu ``k``'s input (their ``alpha_for``), checked.
+
+    ``relus[j].alpha_for[node_k]`` has shape ``[2 n_k, n_j]``: rows ``0..n_k-1`` are the lower-line
+    slopes for the lower bounds of ``z_k``, rows ``n_k..2n_k-1`` for the lower bounds of ``-z_k``
+    (the upper bounds), values in ``[0, 1]``. Returns, per relu ``j < k``, ``(num [2 n_k, n_j], den)``
+    or None (the standard rule); None when no slopes are given for relu ``k``. At ``k = 0`` every
+    ``alpha_for`` key is checked to name a later relu node.
+    """
+    if k == 0:
+        later = {L.relu: m for m, L in enumerate(layers[:-1])}
+        for j, e in enumerate(leaf.relus):
+            for node in e.alpha_for or {}:
+                if later.get(node, -1) <= j:
+                    raise Rejected(f"{where}.relus[{j}].alpha_for.{node}", f"node {node} is not a later relu node")
+    node_k, n = layers[k].relu, layers[k].A.shape[0]
+    out: list[tuple[IntArray, int] | None] = []
+    for j, e in enumerate(leaf.relus[:k]):
+        arr = (e.alpha_for or {}).get(node_k)
+        if arr is None:
+            out.append(None)
+            continue
+        m = layers[j].A.shape[0]
+        w = f"{where}.relus[{j}].alpha_for.{node_k}"
+        an, ad = decode_f64(arr, w, [2 * n, m])
+        bad = np.flatnonzero((an < 0) | (an > ad))
+        if bad.size:
+            raise Rejected(f"{w}[{int(bad[0]) // m}, {int(bad[0]) % m}]", "slope outside [0, 1]")
+        out.append((an.reshape(2 * n, m), ad))
+    return None if all(o is None for o in out) else out
+
+
+_KINDS = ("bounds", "input-split", "relu-split")
+
+
+def check_proof(proof: Any, where: str, layers: list[Layer], n_in: int, spec_box: Any, res: CheckResult) -> None:
+    """Checks one box's proof tree, depth first, children in order; the first failure rejects.
+
+    Input split ``(dim d, value v)``: ``v`` within the path region's ``[lower[d], upper[d]]``;
+    children [LOW, HIGH] get ``upper[d] := v`` / ``lower[d] := v`` (the two closed boxes cover the
+    parent). Relu split ``(node, index i)``: children [INACTIVE, ACTIVE] get the constraint
+    ``z[i] <= 0`` / ``z[i] >= 0`` (every input satisfies one). Leaves: :func:`check_leaf`.
+    """
+    relu_layer = {L.relu: k for k, L in enumerate(layers[:-1])}
+    stack = [(proof, where, PathState(tuple(spec_box.lower), tuple(spec_box.upper)))]
+    memo: dict[Any, Any] = {}
+    while stack:
+        node, w, path = stack.pop()
+        if node.kind == "bounds":
+            n, empty = check_leaf(node, w, layers, n_in, spec_box.polytopes, path, memo)
+            res.relus_checked += n
+            res.leaves += 1
+            res.empty_leaves += empty
+            continue
+        if node.kind not in _KINDS:
+            raise Rejected(f"{w}.kind", f"unsupported proof node {node.kind!r}")
+        if len(node.children) != 2:
+            raise Rejected(f"{w}.children", f"{len(node.children)} children; a split has exactly 2")
+        if node.kind == "input-split":
+            d = node.dim
+            if d >= n_in:
+                raise Rejected(f"{w}.dim", f"input {d} but the model has {n_in} inputs")
+            vn, vd = decode_f64(node.value, f"{w}.value", [1])
+            v = Fraction(int(vn[0]), vd)
+            if not path.lower[d] <= v <= path.upper[d]:
+                raise Rejected(f"{w}.value", f"{float(v)!r} is outside the path region's bounds of input {d}")
+            up = path.upper[:d] + (v,) + path.upper[d + 1 :]
+            lo = path.lower[:d] + (v,) + path.lower[d + 1 :]
+            kids = [PathState(path.lower, up, path.splits), PathState(lo, path.upper, path.splits)]
+        else:
+            k = relu_layer.get(node.node)
+            if k is None:
+                raise Rejected(f"{w}.node", f"node {node.node} is not a relu node of the model")
+            if node.index >= layers[k].A.shape[0]:
+                raise Rejected(
+                    f"{w}.index", f"neuron {node.index} but relu node {node.node} has {layers[k].A.shape[0]}"
+                )
+            kids = [PathState(path.lower, path.upper, path.splits + ((k, node.index, sigma),)) for sigma in (-1, 1)]
+        for c in (1, 0):
+            stack.append((node.children[c], f"{w}.children[{c}]", kids[c]))
+
+
+def check_certificate(
+    model: str | os.PathLike[str], spec_path: str | os.PathLike[str], cert_path: str | os.PathLike[str]
+) -> CheckResult:
+    """Checks CERT for (MODEL, SPEC); a rejection is a result, unreadable files raise TleanError."""
+    from tlean.onnx_import import import_model
+    from tlean.verify.vnnlib import read_vnnlib
+
+    t0 = time.perf_counter()
+    raw = _read_cert_json(cert_path)
+    spec: Spec = read_vnnlib(spec_path)
+    try:
+        model_sha = hashlib.sha256(Path(model).read_bytes()).hexdigest()
+    except OSError as e:
+        raise ModelLoadError(f"{model}: cannot read the model: {e.strerror or e}") from None
+    res = CheckResult(False, model_sha256=model_sha, spec_sha256=spec.sha256)
+    try:
+        try:
+            cert = Certificate.model_validate(raw)
+        except ValidationError as e:
+            err = e.errors()[0]
+            tags = [x for x in err["loc"] if x not in _KINDS]  # drop the union's discriminator tags
+            if err["type"] == "union_tag_invalid":
+                tags.append("kind")
+            msg = f"malformed: {err['msg']}"
+            if err["type"] == "recursion_depth_exceeded":  # pydantic's nesting limit: 252 split levels
+                tags, msg = tags[:3], "the split tree is nested too deeply for the reader (at most 252 levels)"
+            loc = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in tags).lstrip(".")
+            raise Rejected(loc or "<root>", msg) from None
+        if cert.model.sha256 != model_sha:
+            raise Rejected("model.sha256", "the certificate is for another model (SHA-256 differs)")
+        if cert.spec.sha256 != spec.sha256:
+            raise Rejected("spec.sha256", "the certificate is for another spec (SHA-256 differs)")
+        imported = import_model(model)
+        layers, n_in = network_layers(imported.graph, imported.params)
+        n_out = layers[-1].A.shape[0]
+        if spec.n_inputs != n_in or spec.n_outputs != n_out:
+            raise Rejected(
+                "spec", f"the spec has {spec.n_inputs}/{spec.n_outputs} inputs/outputs, the model {n_in}/{n_out}"
+            )
+        if [b.box for b in cert.boxes] != list(range(len(spec.boxes))):
+            raise Rejected("boxes", f"boxes {[b.box for b in cert.boxes]} but the spec has {len(spec.boxes)} box(es)")
+        for i, (bp, sbox) in enumerate(zip(cert.boxes, spec.boxes, strict=True)):
+            check_proof(bp.proof, f"boxes[{i}].proof", layers, n_in, sbox, res)
+            res.polytopes += len(sbox.polytopes)
+        res.boxes = len(spec.boxes)
+        res.accepted = True
+    except Rejected as r:
+        res.field, res.message = r.field, r.message
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def _read_cert_json(path: str | os.PathLike[str]) -> Any:
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise CertError(f"{p}: cannot read certificate: {e}") from None
+    except json.JSONDecodeError as e:
+        raise CertError(f"{p}: not JSON: {e}") from None
+    except RecursionError:
+        raise CertError(f"{p}: the JSON is nested too deeply to read") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        got = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise CertError(f"{p}: not a {FORMAT} document (format: {got!r})")
+    return data

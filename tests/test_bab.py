@@ -1,0 +1,233 @@
+"""Branch and bound (``tlean.verify.bab``, ``tlean.verify.bab_chain``) on self-built networks.
+
+Oracles: exact rational evaluation of the network (``tests/bounds_support.exact_eval``) for the
+soundness of every batched bound (with splits, α and β); the independent exact checker
+(``tlean.verify.checker``) for every split-tree certificate; onnxruntime (through
+``tlean.verify.falsify.confirm``) for witnesses; VNN-COMP 2021's ``truth.csv`` when the data is
+present (skipped otherwise).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("onnxruntime")
+
+from tlean.verify import bab as B  # noqa: E402
+from tlean.verify import bab_chain as bc  # noqa: E402
+from tlean.verify.checker import check_certificate  # noqa: E402
+from tlean.verify.falsify import load_model  # noqa: E402
+from tlean.verify.vnnlib import read_vnnlib  # noqa: E402
+
+from tests.bounds_support import exact_eval  # noqa: E402
+from tests.test_falsify import mlp, ort_run, spec_text  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "vnncomp2021"
+
+
+def _pre_acts(net: bc.Chain, x: np.ndarray) -> list[list[Fraction]]:
+    """Exact pre-activations of every layer (relu inputs, then the output) at a float64 point."""
+    h = [Fraction(float(v)) for v in net.pre_point(x[None])[0]]
+    out = []
+    for k in range(len(net.W)):
+        W = net.W[k].numpy()
+        b = net.b[k].numpy()
+        z = [sum((Fraction(float(W[i, j])) * h[j] for j in range(len(h)) if W[i, j]), Fraction(float(b[i])))
+             for i in range(W.shape[0])]
+        out.append(z)
+        h = [max(v, Fraction(0)) for v in z]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_batched_bounds_with_splits_alpha_beta_hold_exactly(tmp_path: Path, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    model = mlp(tmp_path / "m.onnx", sizes=(3, 7, 6, 5, 2), seed=seed)
+    fm = load_model(model)
+    net = bc.extract_chain(fm.graph, fm.params)
+    nb = 4
+    c = rng.uniform(-1, 1, (nb, 3))
+    w = rng.uniform(0.05, 0.6, (nb, 3))
+    lo, hi = c - w, c + w
+    # random split constraints on the first two relu layers
+    sig = [np.zeros((nb, n), dtype=np.int8) for n in net.widths[:-1]]
+    for k in range(2):
+        for b in range(nb):
+            i = rng.integers(net.widths[k])
+            sig[k][b, i] = rng.choice([-1, 1])
+    P = bc.Problems(torch.as_tensor(lo), torch.as_tensor(hi), [torch.as_tensor(s) for s in sig])
+    with torch.no_grad():
+        bounds = bc.intermediate_bounds(net, P)
+        fwd = bc.intermediate_bounds_fwd(net, P)
+    C = torch.as_tensor(rng.choice([-1.0, 0.0, 1.0], (3, 2)))
+    d = torch.as_tensor(rng.uniform(-0.5, 0.5, 3))
+    R = 3
+    alpha = [torch.as_tensor(rng.uniform(0, 1, (nb, R, n))) for n in net.widths[:-1]]
+    beta = [torch.as_tensor(rng.uniform(0, 2, (nb, R, n))) for n in net.widths[:-1]]
+    with torch.no_grad():
+        lb, _ = bc.spec_bounds(net, P, bounds, C, d, alpha=alpha, beta=beta)
+    checked = 0
+    for b in range(nb):
+        xs = rng.uniform(lo[b], hi[b], (200, 3))
+        xs = np.concatenate([xs, np.array([lo[b], hi[b]])])
+        for x in xs:
+            z = _pre_acts(net, x)
+            if any((s > 0 and z[k][i] < 0) or (s < 0 and z[k][i] > 0)
+                   for k in range(net.n_relu) for i, s in enumerate(sig[k][b])):
+                continue  # outside the constrained set
+            checked += 1
+            for k in range(net.n_relu):
+                for i in range(net.widths[k]):
+                    for bl in (bounds, fwd):
+                        assert Fraction(float(bl[k][0][b, i])) <= z[k][i] <= Fraction(float(bl[k][1][b, i]))
+            y = z[-1]
+            for r in range(R):
+                exact = sum((Fraction(float(C[r, j])) * y[j] for j in range(2)), Fraction(0)) - Fraction(float(d[r]))
+                assert Fraction(float(lb[b, r])) <= exact
+    assert checked > 20
+
+
+def test_chain_matches_the_exact_evaluator(tmp_path: Path) -> None:
+    model = mlp(tmp_path / "m.onnx", sizes=(4, 8, 3), seed=3, in_shape=[1, 4, 1])
+    fm = load_model(model)
+    net = bc.extract_chain(fm.graph, fm.params)
+    x = np.random.default_rng(0).uniform(-1, 1, (5, 4)).astype(np.float32)
+    for row in x:
+        ex = exact_eval(fm.graph, fm.params, row.reshape(fm.in_shape))
+        assert [Fraction(v) for v in np.asarray(ex).reshape(-1)] == _pre_acts(net, row.astype(np.float64))[-1]
+
+
+def _unsat_spec(model: Path, n_in: int, lo: float, hi: float, slack: float, path: Path) -> tuple[Path, float]:
+    """``Y_0 >= t`` violations with ``t`` just above the sampled maximum of ``Y_0`` (likely unsat)."""
+    xs = np.random.default_rng(7).uniform(lo, hi, (4000, n_in)).astype(np.float32)
+    corners = np.array(np.meshgrid(*[[lo, hi]] * n_in)).reshape(n_in, -1).T.astype(np.float32)
+    xs = np.concatenate([xs, corners])
+    t = float(ort_run(model, xs)[:, 0].max()) + slack
+    path.write_text(spec_text(n_in, 2, [([lo] * n_in, [hi] * n_in)], [f"(>= Y_0 {t!r})"]))
+    return path, t
+
+
+def test_input_splitting_proves_what_bounds_alone_cannot_and_the_checker_accepts(tmp_path: Path) -> None:
+    model = mlp(tmp_path / "m.onnx", sizes=(2, 16, 16, 2), seed=11)
+    spec, _ = _unsat_spec(model, 2, -1.0, 1.0, 0.02, tmp_path / "p.vnnlib")
+    fm = load_model(model)
+    net = bc.extract_chain(fm.graph, fm.params)
+    # CROWN over the whole box does not prove it (else the test would not exercise splitting)
+    P = bc.Problems(torch.full((1, 2), -1.0, dtype=torch.float64), torch.full((1, 2), 1.0, dtype=torch.float64),
+                    [torch.zeros((1, w), dtype=torch.int8) for w in net.widths[:-1]])
+    rows = B._rows(read_vnnlib(spec).boxes[0], 2)
+    assert rows is not None
+    with torch.no_grad():
+        lb0, _ = bc.spec_bounds(net, P, bc.intermediate_bounds(net, P), rows.C, rows.d)
+    assert float(lb0.max()) <= 0
+    cert = tmp_path / "c.json"
+    r = B.bab_verify(model, spec, timeout=60, cert=cert)
+    assert r.result == "unsat", r
+    assert r.stats["boxes"][0]["mode"] == "input" and r.stats["boxes"][0]["leaves"] > 1
+    doc = json.loads(cert.read_text())
+    assert doc["boxes"][0]["proof"]["kind"] == "input-split"
+    res = check_certificate(model, spec, cert)
+    assert res.accepted, (res.field, res.message)
+    # a leaf whose region no longer covers its part of the split tree is rejected
+    leaf = doc["boxes"][0]["proof"]
+    while leaf["kind"] != "bounds":
+        leaf = leaf["children"][0]
+    up = np.frombuffer(base64.b64decode(leaf["region"]["upper"]["data"]), dtype="<f8") - 0.25
+    leaf["region"]["upper"]["data"] = base64.b64encode(up.astype("<f8").tobytes()).decode()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    res = check_certificate(model, spec, bad)
+    assert not res.accepted and "region" in f"{res.field} {res.message}"
+
+
+def test_relu_splitting_with_beta_proves_and_the_checker_accepts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(B, "INPUT_SPLIT_MAX_DIM", 0)  # force ReLU splitting
+    model = mlp(tmp_path / "m.onnx", sizes=(6, 12, 12, 2), seed=5)
+    spec, _ = _unsat_spec(model, 6, -0.3, 0.3, 0.01, tmp_path / "p.vnnlib")
+    cert = tmp_path / "c.json"
+    r = B.bab_verify(model, spec, timeout=60, cert=cert)
+    assert r.result == "unsat", r
+    st = r.stats["boxes"][0]
+    assert st["mode"] == "relu"
+    res = check_certificate(model, spec, cert)
+    assert res.accepted, (res.field, res.message)
+    doc = json.loads(cert.read_text())
+    if st.get("leaves", 1) > 1:
+        assert doc["boxes"][0]["proof"]["kind"] == "relu-split"
+        # flipping a split's phase order (children swapped) breaks the leaves' constraints
+        node = doc["boxes"][0]["proof"]
+        node["children"] = node["children"][::-1]
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps(doc))
+        assert not check_certificate(model, spec, bad).accepted
+
+
+@pytest.mark.parametrize("force_relu", [False, True])
+def test_sat_instances_end_with_a_confirmed_witness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     force_relu: bool) -> None:
+    if force_relu:
+        monkeypatch.setattr(B, "INPUT_SPLIT_MAX_DIM", 0)
+    model = mlp(tmp_path / "m.onnx", sizes=(3, 10, 10, 2), seed=2)
+    xs = np.random.default_rng(1).uniform(-1, 1, (4000, 3)).astype(np.float32)
+    ys = ort_run(model, xs)[:, 0]
+    # input splitting homes in on a handful of sampled points; ReLU splitting's candidates (the
+    # minimisers of its linear bounds) need a larger violating region
+    t = float(np.quantile(ys, 0.9)) if force_relu else float(np.sort(ys)[-3])
+    spec = tmp_path / "p.vnnlib"
+    spec.write_text(spec_text(3, 2, [([-1.0] * 3, [1.0] * 3)], [f"(>= Y_0 {t!r})"]))
+    r = B.bab_verify(model, spec, timeout=60)
+    assert r.result == "sat", r
+    y = ort_run(model, np.asarray(r.x, dtype=np.float32)[None])[0]
+    assert Fraction(float(y[0])) >= Fraction(t)
+    assert all(-1 <= v <= 1 for v in r.x)
+
+
+def test_timeout_and_unsupported_networks(tmp_path: Path) -> None:
+    model = mlp(tmp_path / "m.onnx", sizes=(2, 16, 16, 2), seed=11)
+    spec, _ = _unsat_spec(model, 2, -1.0, 1.0, 0.001, tmp_path / "p.vnnlib")
+    assert B.bab_verify(model, spec, timeout=0).result == "timeout"
+    tanh = mlp(tmp_path / "t.onnx", sizes=(2, 4, 2), act="Tanh")
+    spec2 = tmp_path / "q.vnnlib"
+    spec2.write_text(spec_text(2, 2, [([-1.0] * 2, [1.0] * 2)], ["(>= Y_0 100.0)"]))
+    r = B.bab_verify(tanh, spec2, timeout=5)
+    assert r.result == "unknown" and "chain" in r.notes[0]
+
+
+def _truth() -> dict[tuple[str, str], str]:
+    out = {}
+    for line in (DATA / "truth.csv").read_text().splitlines()[1:]:
+        _, onnx_name, vnnlib_name, _, expected = line.split(",")
+        out[(onnx_name, vnnlib_name)] = expected
+    return out
+
+
+@pytest.mark.skipif(not (DATA / "truth.csv").is_file(), reason="VNN-COMP 2021 data not present")
+def test_acasxu_instance_decided_against_truth_with_an_accepted_certificate(tmp_path: Path) -> None:
+    onnx_name, prop = "ACASXU_run2a_1_9_batch_2000.onnx", "prop_1.vnnlib"
+    model, spec = DATA / "acasxu" / onnx_name, DATA / "acasxu" / prop
+    cert = tmp_path / "c.json"
+    r = B.bab_verify(model, spec, timeout=116, cert=cert)
+    assert r.result == _truth()[(onnx_name, prop)] == "unsat"
+    res = check_certificate(model, spec, cert)
+    assert res.accepted, (res.field, res.message)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (DATA / "truth.csv").is_file(), reason="VNN-COMP 2021 data not present")
+def test_mnistfc_instance_decided_against_truth_with_an_accepted_certificate(tmp_path: Path) -> None:
+    onnx_name, prop = "mnist-net_256x2.onnx", "prop_0_0.03.vnnlib"
+    model, spec = DATA / "mnistfc" / onnx_name, DATA / "mnistfc" / prop
+    cert = tmp_path / "c.json"
+    r = B.bab_verify(model, spec, timeout=120, cert=cert)
+    assert r.result == _truth()[(onnx_name, prop)] == "unsat"
+    res = check_certificate(model, spec, cert)
+    assert res.accepted, (res.field, res.message)
