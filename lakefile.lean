@@ -27,3 +27,19 @@ them all, so a generated module's `graph_check` is checked on the first build;
 lean_lib Models where
   roots := #[]
   globs := #[.submodules `NN.Models]
+
+/-- The bit-exact binary32 kernel (`NN/Floats/`) and its bridge theorems (`NN/Proofs/Floats/`),
+a separate library so that an error there does not stop `NN` from building (`NN.lean` does not
+import it). `lake build Floats` builds it alone. -/
+@[default_target]
+lean_lib Floats where
+  roots := #[]
+  globs := #[.submodules `NN.Floats, .submodules `NN.Proofs.Floats]
+
+/-- Autograd (`NN/Autograd/`: dual numbers, reverse rules, backprop) and its soundness proof
+(`NN/Proofs/Autograd*`), a separate library so that an error there does not stop `NN` from
+building (`NN.lean` does not import it). `lake build Autograd` builds it alone. -/
+@[default_target]
+lean_lib Autograd where
+  roots := #[]
+  globs := #[.submodules `NN.Autograd, .andSubmodules `NN.Proofs.Autograd]

@@ -45,13 +45,15 @@ def test_inspect_reports_unsupported_per_node(tmp_path: Path) -> None:
 
     from tests.onnx_helpers import make_model
 
-    nodes = [helper.make_node("Relu", ["x"], ["a"], name="r"), helper.make_node("Erf", ["a"], ["y"], name="e")]
+    nodes = [helper.make_node("Relu", ["x"], ["a"], name="r"), helper.make_node("Unique", ["a"], ["y"], name="e")]
     save(make_model(nodes, {"x": [2]}, ["y"], opset=13), tmp_path / "m.onnx")
     code, out = invoke("inspect", str(tmp_path / "m.onnx"), "--json")
     info = json.loads(out)
-    assert code == 0  # --json always succeeds when the file is readable
+    assert code == 1  # not importable: the same exit code with and without --json
     assert [n["supported"] for n in info["nodes"]] == [True, False]
-    assert not info["import"]["ok"] and info["import"]["unsupported"][0]["op_type"] == "Erf"
+    assert not info["import"]["ok"] and info["import"]["unsupported"][0]["op_type"] == "Unique"
+    code, out = invoke("inspect", str(tmp_path / "m.onnx"), "--json", "--exit-zero")
+    assert code == 0 and not json.loads(out)["import"]["ok"]
     code, out = invoke("inspect", str(tmp_path / "m.onnx"))
     assert code == 1 and "does not import" in out
 

@@ -47,6 +47,36 @@ def test_tricky_fixture_reports_exactly_the_real_boundaries(
     ]
 
 
+def test_interpolation_holes_are_code() -> None:
+    """A `sorry` inside an interpolated string's hole is code (it was masked as text once: a
+    one-line gate bypass); text parts, escaped braces, and strings, character literals and
+    comments inside holes are not."""
+    path = FIXTURES / "Interpolated.lean"
+    lines = path.read_text().splitlines()
+    want = [i for i, line in enumerate(lines, 1) if line.rstrip().endswith("-- FINDING")]
+    res = scan_paths([path], base=FIXTURES)
+    assert [(f.line, f.kind) for f in res.findings] == [(i, "sorry") for i in want]
+    assert len(want) == 5
+    [f] = scan_text('def f (n : Nat) : String := s!"value {(sorry : Nat) + n}"\n')
+    assert (f.kind, f.name, f.column) == ("sorry", "f", 40)
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        's!"x {n} y"',
+        's!"a {s!"b {"c {"} d"} e"} f"',
+        's!"\\{ {1} \\\\ "',
+        "s!\"{ '\\'' } {'{'}\"",
+        's!"{n -- comment }\n} z"',
+        's!"unterminated {n',
+    ],
+)
+def test_masking_keeps_offsets(src: str) -> None:
+    masked = mask_noncode(src)
+    assert len(masked) == len(src) and masked.count("\n") == src.count("\n")
+
+
 def test_columns_are_one_based_code_points() -> None:
     [f] = scan_text("def «α β» := 1\ntheorem t : True := sorry\n")
     assert (f.line, f.column) == (2, 21)

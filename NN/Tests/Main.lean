@@ -1,17 +1,25 @@
 import NN.Tests.IRExec
 import NN.Tests.SHA256
 import NN.Tests.Payload
+import NN.Tests.FloatsElementary
+import NN.Tests.NewOps
+import NN.Tests.IEEE32Fixtures
+import NN.Tests.FloatsCore
+import NN.Tests.Autograd
 
 /-!
 # `lake test` driver
 
-Importing `NN.Tests.IRExec`, `NN.Tests.SHA256` and `NN.Tests.Payload` runs their `#guard` checks
-at build time. At run time this executable also exercises the compiled `Float32` path: softmax,
-sigmoid and layer normalisation of `[1, 2, 3]` through both the IR denotation and the compiled
-evaluator, compared bit for bit with each other and, within `1e-5`, with NumPy's binary32
-results; and the payload path: the committed fixture `tests/fixtures/payload/small.tlp` loaded
-with its pinned SHA-256 and re-encoded byte for byte (`NN.Tests.payloadFixtureOk`), and a model
-run from payload files by `NN.Runtime.runModelMain` (`NN.Tests.runnerOk`).
+Importing `NN.Tests.IRExec`, `NN.Tests.SHA256`, `NN.Tests.Payload` and `NN.Tests.NewOps` runs their
+`#guard` checks at build time. At run time this executable also exercises the compiled `Float32`
+path: softmax, sigmoid and layer normalisation of `[1, 2, 3]` through both the IR denotation and the
+compiled evaluator, compared bit for bit with each other and, within `1e-5`, with NumPy's binary32
+results; and the payload path: the committed fixture `tests/fixtures/payload/small.tlp` loaded with
+its pinned SHA-256 and re-encoded byte for byte (`NN.Tests.payloadFixtureOk`), and a model run from
+payload files by `NN.Runtime.runModelMain` (`NN.Tests.runnerOk`); and the bit-exact binary32 kernel
+`NN.Floats.IEEE32` against every hard-case fixture `tests/fixtures/ieee32/*.txt`
+(`NN.Tests.IEEE32Fixtures.fixturesOk`); and the `Float32` checks of the issue-10 scalar fields and
+ops (`NN.Tests.float32NewOpsOk`).
 
 ## Main definitions
 
@@ -84,7 +92,10 @@ def main : IO UInt32 := do
   IO.println s!"IR outputs: {viaIR}"
   let payloadOk ← payloadFixtureOk
   let runnerPassed ← runnerOk
-  if same && okIR && checks floatGraph && payloadOk && runnerPassed then
+  let ieee32Ok ← NN.Tests.IEEE32Fixtures.fixturesOk
+  let newOpsOk := float32NewOpsOk
+  IO.println s!"Float32 checks of the issue-10 scalar fields and ops: {newOpsOk}"
+  if same && okIR && checks floatGraph && payloadOk && runnerPassed && ieee32Ok && newOpsOk then
     IO.println "all Lean tests passed"
     return 0
   else

@@ -2,11 +2,13 @@
 
 The main entry points: :func:`tlean.import_onnx` (ONNX -> IR), ``tlean.evaluate.evaluate``
 (the NumPy reference evaluator), :func:`tlean.export_onnx` and :func:`tlean.export_torch`
-(model -> Lean module + payload). They are imported lazily, so ``import tlean`` stays cheap.
+(model -> Lean module + payload). They and the submodules (``tlean.evaluate``, ``tlean.ir``,
+``tlean.check``, ...) are imported lazily on first use, so ``import tlean`` stays cheap.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 __version__ = "0.1.0"
@@ -20,10 +22,14 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        import importlib
-
         module, attr = _LAZY[name]
         return getattr(importlib.import_module(module), attr)
+    if not name.startswith("_"):
+        try:
+            return importlib.import_module(f"tlean.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"tlean.{name}":
+                raise
     raise AttributeError(f"module 'tlean' has no attribute {name!r}")
 
 

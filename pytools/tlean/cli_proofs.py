@@ -17,7 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from tlean.audit import STANDARD_AXIOMS, Audit
-from tlean.errors import UsageError
+from tlean.cli_common import ExitZeroOpt, JsonOpt, OutputOpt, emit, print_json, verdict
+from tlean.errors import ToolchainMissingError, UsageError
 
 # Options shared by several commands (typer's Annotated style: no calls in defaults).
 LockOpt = Annotated[Path, typer.Option("--lock", help="The committed lock file (tlean.lock.v1).")]
@@ -26,7 +27,7 @@ AllowOpt = Annotated[
     typer.Option("--allow-axiom", help="An axiom that is allowed besides the lock's (repeatable)."),
 ]
 AuditJsonOpt = Annotated[Path | None, typer.Option("--audit-json", help="Use this audit JSON instead of building.")]
-RootOpt = Annotated[list[str] | None, typer.Option("--root", help="Root module(s) to audit [NN].")]
+RootOpt = Annotated[list[str] | None, typer.Option("--root", help="Root module(s) to audit [NN] (repeatable).")]
 ProjectOpt = Annotated[Path, typer.Option("--project", help="The Lake package folder.")]
 NoBuildOpt = Annotated[bool, typer.Option("--no-build", help="Do not run `lake build` first.")]
 
@@ -43,15 +44,7 @@ def _err() -> Console:
 
 
 def _emit(text: str, output: Path | None) -> None:
-    """Machine-readable output: to ``output`` when given, else to stdout, byte for byte."""
-    import sys
-
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    emit(text, output)
 
 
 def _allowed(lock_allowed: Sequence[str] | None, extra: Sequence[str]) -> list[str]:
@@ -77,7 +70,7 @@ def _render_findings(findings: Sequence[Any], files: int, lines: int) -> None:
     out.print(("[green]" if not findings else "[red]" if failing else "[yellow]") + summary + "[/]")
 
 
-def _render_gate(result: Any, lock_path: Path) -> None:
+def _render_gate(result: Any, update_cmd: str) -> None:
     out = _out()
     src = result.source
     if result.passed:
@@ -88,15 +81,27 @@ def _render_gate(result: Any, lock_path: Path) -> None:
     else:
         n = len(result.failures) + (len(result.notices) if result.strict else 0)
         out.print(f"[bold red]gate failed[/] ({src}): {n} new trust boundar{'y' if n == 1 else 'ies'}")
+    _render_changes(result)
+    if result.passed and not result.up_to_date:
+        out.print(f"[cyan]hint:[/] record the new state with `{update_cmd}` and commit the lock file")
+    elif not result.passed:
+        out.print(
+            "[cyan]hint:[/] remove the new sorry/axiom, or, if it is intended, accept it with "
+            f"`{update_cmd}` (reviewers will see the lock diff)",
+        )
+
+
+def _render_changes(result: Any, titles: tuple[str, str, str] | None = None) -> None:
+    out = _out()
+    t_fail, t_notice, t_removed = titles or (
+        "new (failing)",
+        "new notices" + (" (failing: --strict)" if result.strict else ""),
+        "removed (improvements)",
+    )
     for title, changes, sign, style in (
-        ("new (failing)", result.failures, "+", "red"),
-        (
-            "new notices" + (" (failing: --strict)" if result.strict else ""),
-            result.notices,
-            "+",
-            "yellow",
-        ),
-        ("removed (improvements)", result.removed, "-", "green"),
+        (t_fail, result.failures, "+", "red"),
+        (t_notice, result.notices, "+", "yellow"),
+        (t_removed, result.removed, "-", "green"),
     ):
         if not changes:
             continue
@@ -107,15 +112,61 @@ def _render_gate(result: Any, lock_path: Path) -> None:
             out.print(f"{c.entry.describe()}{count}", markup=False)
             for loc in c.locations[:5]:
                 out.print(f"      at {loc}", markup=False)
-    if result.passed and not result.up_to_date:
-        out.print(
-            f"[cyan]hint:[/] record the new state with `tlean gate --lock {lock_path} --update` "
-            "and commit the lock file",
+
+
+def _update_command(lock: Path, *, from_scan: Sequence[Path] | None = None, audit_json: Path | None = None) -> str:
+    """The ``--update`` command for the same mode as the gate that ran (scan, audit JSON, build)."""
+    if from_scan:
+        src = " ".join(f"--from-scan {p}" for p in from_scan)
+    elif audit_json is not None:
+        src = f"--audit-json {audit_json}"
+    else:
+        src = ""
+    return " ".join(x for x in ("tlean gate --lock", str(lock), src, "--update") if x)
+
+
+def _write_update(lock: Path, existing: Any, current: Any, allowed: list[str], as_json: bool) -> None:
+    """``--update``: writes the lock and names every entry it accepts or drops."""
+    from tlean.gate import Lock, compare, updated_lock, write_lock
+
+    base = existing if existing is not None else Lock(allowed_axioms=allowed)
+    if current.source not in base.sections:
+        base = updated_lock(base, current.__class__(current.source, current.entries.__class__()), allowed)
+    diff = compare(base, current)
+    write_lock(lock, updated_lock(existing, current, allowed))
+    n = sum(current.entries.values())
+    accepted = [*diff.failures, *diff.notices]
+    if as_json:
+        data = diff.to_json()
+        data.update(
+            {
+                "format": "tlean.gate-update.v1",
+                "lock": str(lock),
+                "entries": n,
+                "allowed_axioms": allowed,
+                "accepted": [c.to_json() for c in accepted],
+            }
         )
-    elif not result.passed:
+        print_json(data)
+        return
+    out = _out()
+    out.print(
+        f"[green]wrote[/] {lock} ({current.source}: {n} entr{'y' if n == 1 else 'ies'}; "
+        f"allowed axioms: {', '.join(allowed)})",
+        highlight=False,
+    )
+    _render_changes(
+        diff,
+        (
+            "accepted, new trust boundaries now in the lock (failing kinds!)",
+            "accepted, new notices",
+            "removed from the lock (improvements)",
+        ),
+    )
+    if diff.failures:
         out.print(
-            "[cyan]hint:[/] remove the new sorry/axiom, or, if it is intended, accept it with "
-            f"`tlean gate --lock {lock_path} --update` (reviewers will see the lock diff)",
+            f"[bold yellow]warning:[/] {len(diff.failures)} new sorry/axiom/native entr"
+            f"{'y' if len(diff.failures) == 1 else 'ies'} accepted; the lock diff shows them to reviewers"
         )
 
 
@@ -173,7 +224,8 @@ def register(app: typer.Typer, handles_errors: Callable[[Any], Any]) -> None:
     def scan_cmd(
         paths: Annotated[list[Path], typer.Argument(help="Lean files or folders to scan.")],
         fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or sarif.")] = "text",
-        output: Annotated[Path | None, typer.Option("--output", "-o", help="Write json/sarif to this file.")] = None,
+        as_json: JsonOpt = False,
+        output: OutputOpt = None,
         lock: Annotated[Path | None, typer.Option("--lock", help="Gate the findings against this lock file.")] = None,
         update: Annotated[bool, typer.Option("--update", help="With --lock: record the findings in the lock.")] = False,
         names: Annotated[bool, typer.Option("--names", help="Check that every NN.* name used is declared.")] = False,
@@ -182,22 +234,29 @@ def register(app: typer.Typer, handles_errors: Callable[[Any], Any]) -> None:
         ] = Path("NN"),
         prefix: Annotated[str, typer.Option("--prefix", help="--names: the qualified-name prefix to check.")] = "NN",
         allow_axiom: AllowOpt = None,
-        exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")] = False,
+        exit_zero: ExitZeroOpt = False,
     ) -> None:
         """Static pre-flight of Lean sources; needs no toolchain.
 
         Reports sorry, admit, axiom, native_decide, the extern and implemented_by attributes,
         unsafe, partial, opaque and checking-off set_options with file:line:column. Exit 1 when a
         sorry/admit/axiom/native_decide/set_option is found (with --lock: when the gate fails).
+        --json is --format json.
         """
         from tlean.report import findings_to_sarif
         from tlean.scan import check_names, scan_paths
 
         if fmt not in _OUTPUT_FORMATS:
             raise UsageError(f"--format must be one of {', '.join(_OUTPUT_FORMATS)}, not {fmt!r}")
+        if as_json and fmt not in ("text", "json"):
+            raise UsageError(f"--json is --format json; it cannot be combined with --format {fmt}")
+        if as_json:
+            fmt = "json"
+        if fmt not in _OUTPUT_FORMATS:
+            raise UsageError(f"--format must be one of {', '.join(_OUTPUT_FORMATS)}, not {fmt!r}")
         if names:
             nres = check_names(paths, decl_root, prefix)
-            if fmt == "json":
+            if fmt != "text":
                 _emit(nres.to_json_text(), output)
             else:
                 out = _out()
@@ -209,12 +268,11 @@ def register(app: typer.Typer, handles_errors: Callable[[Any], Any]) -> None:
                     f"to {prefix}.* in {nres.files} file(s); {nres.declared} name(s) declared "
                     f"under {decl_root}[/]"
                 )
-            if nres.unresolved and not exit_zero:
-                raise typer.Exit(1)
+            verdict(not nres.unresolved, exit_zero=exit_zero)
             return
         result = scan_paths(paths)
         if lock is not None:
-            _gate_scan(result, lock, update, allow_axiom or [])
+            _gate_scan(result, paths, lock, update, allow_axiom or [], fmt == "json", exit_zero)
             return
         if fmt == "json":
             _emit(result.to_json_text(), output)
@@ -223,24 +281,25 @@ def register(app: typer.Typer, handles_errors: Callable[[Any], Any]) -> None:
             _emit(json.dumps(sarif, indent=2, sort_keys=True) + "\n", output)
         else:
             _render_findings(result.findings, result.files, result.lines)
-        if not exit_zero and any(f.kind in _SCAN_FAILING for f in result.findings):
-            raise typer.Exit(1)
+        verdict(not any(f.kind in _SCAN_FAILING for f in result.findings), exit_zero=exit_zero)
 
-    def _gate_scan(result: Any, lock: Path, update: bool, allow_axiom: list[str]) -> None:
-        from tlean.gate import compare, from_scan, load_lock, updated_lock, write_lock
+    def _gate_scan(
+        result: Any, paths: list[Path], lock: Path, update: bool, allow_axiom: list[str], as_json: bool, exit_zero: bool
+    ) -> None:
+        from tlean.gate import compare, from_scan, load_lock
 
         existing = _lock_or_none(lock) if update else load_lock(lock)
         allowed = _allowed(existing.allowed_axioms if existing else None, allow_axiom)
         current = from_scan(result, allowed)
         if update:
-            write_lock(lock, updated_lock(existing, current, allowed))
-            n = sum(current.entries.values())
-            _out().print(f"[green]wrote[/] {lock} (scan: {n} entr{'y' if n == 1 else 'ies'})")
+            _write_update(lock, existing, current, allowed, as_json)
             return
-        gres = compare(existing, current)
-        _render_gate(gres, lock)
-        if not gres.passed:
-            raise typer.Exit(1)
+        gres = compare(existing, current, update_hint=_update_command(lock, from_scan=paths))
+        if as_json:
+            print_json(gres.to_json())
+        else:
+            _render_gate(gres, _update_command(lock, from_scan=paths))
+        verdict(gres.passed, exit_zero=exit_zero)
 
     @app.command("gate")
     @handles_errors
@@ -249,30 +308,44 @@ def register(app: typer.Typer, handles_errors: Callable[[Any], Any]) -> None:
         audit_json: AuditJsonOpt = None,
         from_scan: Annotated[
             list[Path] | None,
-            typer.Option("--from-scan", help="Gate a static scan of this path (repeatable)."),
+            typer.Option("--from-scan", help="Gate a static scan of this path (repeatable); needs no toolchain."),
         ] = None,
-        update: Annotated[bool, typer.Option("--update", help="Write the current state into the lock file.")] = False,
+        update: Annotated[
+            bool, typer.Option("--update", help="Write the current state into the lock file (lists what it accepts).")
+        ] = False,
         allow_axiom: AllowOpt = None,
         strict: Annotated[
             bool, typer.Option("--strict", help="New extern/implemented_by/unsafe/partial fail.")
         ] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+        as_json: JsonOpt = False,
+        output: OutputOpt = None,
         root: RootOpt = None,
         project: ProjectOpt = Path("."),
         no_build: NoBuildOpt = False,
+        exit_zero: ExitZeroOpt = False,
     ) -> None:
         """Compares the trust boundaries with the committed lock file.
 
-        A new sorry, a new axiom or a declaration newly depending on a non-standard axiom fails
-        (exit 1) with the difference; improvements pass (exit 0) and suggest --update.
+        Three modes: --from-scan PATH (static scan, no toolchain), --audit-json FILE (a recorded
+        `lake exe tlean_audit` / `tlean report` audit, no toolchain), or neither (runs lake build
+        and the audit: needs lake). A new sorry, a new axiom or a declaration newly depending on a
+        non-standard axiom fails (exit 1) with the difference; improvements pass (exit 0) and
+        suggest --update, which names every entry it accepts.
         """
         from tlean.audit import load_audit
-        from tlean.gate import compare, from_audit, load_lock, updated_lock, write_lock
+        from tlean.gate import compare, from_audit, load_lock
         from tlean.gate import from_scan as gate_from_scan
+        from tlean.lake import lake_available
         from tlean.scan import scan_paths
 
         if audit_json is not None and from_scan:
             raise UsageError("give either --audit-json or --from-scan, not both")
+        if audit_json is None and not from_scan and not lake_available():
+            raise ToolchainMissingError(
+                "`lake` is not on PATH, so the gate cannot build and audit the proofs; without the toolchain, "
+                f"gate a static scan (`tlean gate --lock {lock} --from-scan NN`) or a recorded audit "
+                f"(`tlean gate --lock {lock} --audit-json out/proofs/audit.json`, written by `tlean report`)"
+            )
         existing = _lock_or_none(lock) if update else load_lock(lock)
         allowed = _allowed(existing.allowed_axioms if existing else None, allow_axiom or [])
         if from_scan:
@@ -284,20 +357,19 @@ def register(app: typer.Typer, handles_errors: Callable[[Any], Any]) -> None:
                 audit = _build_and_audit(project, root or ["NN"], not no_build)
             current = from_audit(audit, allowed)
         if update:
-            write_lock(lock, updated_lock(existing, current, allowed))
-            n = sum(current.entries.values())
-            _out().print(
-                f"[green]wrote[/] {lock} ({current.source}: {n} entr{'y' if n == 1 else 'ies'}; "
-                f"allowed axioms: {', '.join(allowed)})"
-            )
+            _write_update(lock, existing, current, allowed, as_json)
             return
-        result = compare(existing, current, strict=strict)
-        if as_json:
-            _emit(json.dumps(result.to_json(), indent=2, sort_keys=True) + "\n", None)
-        else:
-            _render_gate(result, lock)
-        if not result.passed:
-            raise typer.Exit(1)
+        hint = _update_command(lock, from_scan=from_scan, audit_json=audit_json)
+        result = compare(existing, current, strict=strict, update_hint=hint)
+        if as_json or output is not None:
+            text = json.dumps(result.to_json(), indent=2, sort_keys=True) + "\n"
+            if as_json:
+                _emit(text, None)
+            if output is not None:
+                _emit(text, output)
+        if not as_json:
+            _render_gate(result, hint)
+        verdict(result.passed, exit_zero=exit_zero)
 
     @app.command("report")
     @handles_errors
@@ -305,37 +377,64 @@ def register(app: typer.Typer, handles_errors: Callable[[Any], Any]) -> None:
         audit_json: Annotated[
             Path | None, typer.Option("--audit-json", help="Render this audit JSON (no build).")
         ] = None,
-        out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out/proofs"),
+        out_dir: Annotated[Path, typer.Option("--out-dir", "--out", help="Output folder.")] = Path("out/proofs"),
         formats: Annotated[
-            str, typer.Option("--formats", help="Comma-separated: json,md,html,sarif.")
+            str, typer.Option("--format", "--formats", help="Comma-separated: json,md,html,sarif.")
         ] = "json,md,html,sarif",
         lock: Annotated[Path | None, typer.Option("--lock", help="Take the allowed axioms from this lock.")] = None,
         allow_axiom: AllowOpt = None,
         root: RootOpt = None,
         project: ProjectOpt = Path("."),
         no_build: NoBuildOpt = False,
+        as_json: JsonOpt = False,
     ) -> None:
-        """Builds (lake build), audits and writes the proof report: JSON, Markdown, HTML, SARIF."""
+        """Builds (lake build), audits and writes the proof report: JSON, Markdown, HTML, SARIF.
+
+        With --audit-json no toolchain is needed. The report is not a verdict (exit 0); the gate
+        is."""
         from tlean.audit import load_audit
         from tlean.gate import load_lock
+        from tlean.lake import lake_available
         from tlean.report import build_report, write_report
+        from tlean.runio import prepare_dir
 
         fmts = [f.strip() for f in formats.split(",") if f.strip()]
+        unknown = sorted(set(fmts) - {"json", "md", "html", "sarif"})
+        if unknown or not fmts:
+            raise UsageError(
+                f"--format: unknown report format {', '.join(unknown) or '(none given)'}; "
+                "choose among json, md, html, sarif (comma-separated)"
+            )
         lock_allowed = load_lock(lock).allowed_axioms if lock is not None else None
         allowed = _allowed(lock_allowed, allow_axiom or [])
+        if audit_json is None and not lake_available():
+            raise ToolchainMissingError(
+                "`lake` is not on PATH, so the report cannot build and audit the proofs; render a recorded "
+                "audit instead with --audit-json FILE"
+            )
+        prepare_dir(out_dir, option="--out-dir")
         if audit_json is not None:
             audit = load_audit(audit_json)
         else:
             audit = _build_and_audit(project, root or ["NN"], not no_build)
         written = write_report(audit, out_dir, fmts, allowed)
         s = build_report(audit, allowed)["summary"]
-        out = _out()
-        style = "green" if not s["failing"] else "red"
-        bounds = ", ".join(f"{k} {v}" for k, v in s["boundaries"].items()) or "none"
-        out.print(
-            f"[{style}]{s['theorems_proved']}/{s['theorems']} theorem(s) proved on allowed "
-            f"axioms[/], {s['declarations']} declaration(s) in {s['modules']} module(s); "
-            f"trust boundaries: {bounds}"
-        )
-        for fmt, path in written.items():
-            out.print(f"  {fmt:6} {path}", markup=False)
+        if as_json:
+            print_json(
+                {
+                    "format": "tlean.report-summary.v1",
+                    "summary": s,
+                    "written": {k: str(v) for k, v in written.items()},
+                }
+            )
+        else:
+            out = _out()
+            style = "green" if not s["failing"] else "red"
+            bounds = ", ".join(f"{k} {v}" for k, v in s["boundaries"].items()) or "none"
+            out.print(
+                f"[{style}]{s['theorems_proved']}/{s['theorems']} theorem(s) proved on allowed "
+                f"axioms[/], {s['declarations']} declaration(s) in {s['modules']} module(s); "
+                f"trust boundaries: {bounds}"
+            )
+            for fmt, path in written.items():
+                out.print(f"  {fmt:6} {path}", markup=False)

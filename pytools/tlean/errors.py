@@ -16,9 +16,12 @@ class TleanError(Exception):
 
     code: str = "tlean-error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, cli_message: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        #: The same error in command-line words (naming ``--flags`` instead of Python
+        #: parameters); the CLI shows it when set. Library messages never name CLI flags.
+        self.cli_message = cli_message
 
     def __str__(self) -> str:
         return self.message
@@ -114,3 +117,48 @@ class UsageError(TleanError):
     """A command-line argument is malformed."""
 
     code = "usage"
+
+
+class OutputPathError(TleanError):
+    """An output location cannot be created or written (under a regular file, read-only, /proc)."""
+
+    code = "output-path"
+
+
+class MissingDependencyError(TleanError):
+    """An optional Python package a requested feature needs is not installed; the message names
+    the extra to install."""
+
+    code = "missing-dependency"
+
+
+class ToolchainMissingError(TleanError):
+    """The Lean toolchain (``lake``) is needed but not on PATH; the message names the modes that
+    need no toolchain."""
+
+    code = "toolchain-missing"
+
+
+def require_module(module: str, feature: str, extra: str) -> None:
+    """Raises :class:`MissingDependencyError` unless ``module`` can be imported."""
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise MissingDependencyError(
+            f"{feature} needs the Python package {module!r}, which is not installed; install it with "
+            f"`pip install 'tlean[{extra}]'` (in a clone: `pip install -e '.[{extra}]'`)"
+        ) from None
+
+
+class BoundsUnsupportedError(TleanError):
+    """The bound engine has no interval rule for an op of the model (the message names it)."""
+
+    code = "bounds-unsupported"
+
+
+class BoundsInputError(TleanError):
+    """An input box or objective given to the bound engine does not fit the model."""
+
+    code = "bounds-input"

@@ -152,7 +152,7 @@ class Lock:
 def _lock_err(path: Path, what: str) -> LockError:
     return LockError(
         f"{path}: {what}; fix the file, or delete it and record the current state with "
-        f"`tlean gate --lock {path} --update`"
+        f"`tlean gate --lock {path} --from-scan NN --update` (or --audit-json AUDIT.json instead of --from-scan)"
     )
 
 
@@ -205,7 +205,8 @@ def load_lock(path: str | Path) -> Lock:
     except FileNotFoundError:
         raise LockError(
             f"{p}: lock file not found; create it from the current state with "
-            f"`tlean gate --lock {p} --update` and commit it"
+            f"`tlean gate --lock {p} --from-scan NN --update` (static scan) and/or "
+            f"`tlean gate --lock {p} --audit-json AUDIT.json --update` (recorded audit), and commit it"
         ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise LockError(f"{p}: cannot be read ({e})") from None
@@ -281,13 +282,25 @@ class GateResult:
         }
 
 
-def compare(lock: Lock, current: Current, strict: bool = False) -> GateResult:
-    """Compares the current entries with the lock's section for the same source."""
+def compare(lock: Lock, current: Current, strict: bool = False, update_hint: str | None = None) -> GateResult:
+    """Compares the current entries with the lock's section for the same source.
+
+    ``update_hint`` is the command that records the current state (named in the error when the
+    lock has no section for this source)."""
     if current.source not in lock.sections:
         other = ", ".join(sorted(lock.sections)) or "none"
+        how = (
+            f"`{update_hint}`"
+            if update_hint
+            else (
+                "`tlean gate --lock LOCK --from-scan PATH --update`"
+                if current.source == "scan"
+                else "`tlean gate --lock LOCK --audit-json AUDIT.json --update`"
+            )
+        )
         raise LockError(
-            f'the lock file has no "{current.source}" section (it has: {other}); record the '
-            f"current state with `tlean gate ... --update`"
+            f'the lock file has no "{current.source}" section (it has: {other}); record the current '
+            f"{current.source} state with {how}, review the entries it lists, and commit the lock file"
         )
     locked = lock.sections[current.source]
     failures: list[Change] = []

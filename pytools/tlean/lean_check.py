@@ -43,9 +43,9 @@ def check_with_lean(
     atol: float = 1e-5,
     on_line: Callable[[str], None] | None = None,
 ) -> CheckReport:
-    """Builds ``NN.Models.<module>``, runs it on seeded inputs, compares with tlean.evaluate."""
+    """Builds the exported module (``result.full_name``), runs it on seeded inputs, compares with tlean.evaluate."""
     root = package_root(result.lean_path.parent)
-    module = f"NN.Models.{result.module}"
+    module = result.full_name
     lake_build(root, [module], on_line=on_line)
     imported = result.imported
     graph = imported.graph
@@ -53,7 +53,7 @@ def check_with_lean(
     work = Path(tempfile.mkdtemp(dir=result.lean_path.parent, prefix=".tlean-check-"))
     try:
         runner = work / f"Run{result.module}.lean"
-        runner.write_text(render_runner(result.module), encoding="utf-8")
+        runner.write_text(render_runner(result.module, result.full_name), encoding="utf-8")
         for seed in seeds:
             feeds = random_feeds(imported, seed)
             write_payload(work / "inputs.tlp", [(d.name, feeds[d.name]) for d in graph.inputs])

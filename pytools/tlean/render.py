@@ -103,8 +103,9 @@ def doctor_table(out: Console, report: dict[str, Any]) -> None:
     out.print(table)
     if not any(r["found"] for r in report["components"] if r["name"] == "lake"):
         out.print(
-            "[yellow]lake not found[/]: Lean steps (build, audit, --check-lean) will be skipped; "
-            "install the toolchain with elan (see README)."
+            "[yellow]lake not found[/]: Lean steps (export --check-lean, run --lean, report and gate without "
+            "--audit-json) stop with an error, and tests that need Lean are skipped; gate --from-scan and "
+            "--audit-json work without it. Install the toolchain with elan (see README)."
         )
 
 

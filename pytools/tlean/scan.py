@@ -96,7 +96,6 @@ _MASK_RE = re.compile(
 )
 _COMMENT_DELIM_RE = re.compile(r"/-|-/")
 _INTERP_RE = re.compile(r'[\\"{]')
-_TERM_IN_INTERP_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[{}]', re.DOTALL)
 
 
 def _blank(span: str) -> str:
@@ -122,32 +121,88 @@ def _end_of_block_comment(text: str, start: int) -> int:
     return pos
 
 
-def _end_of_interpolated(text: str, start: int) -> int:
-    """Offset just past an interpolated string whose opening quote is at ``start``."""
-    pos = start + 1
+_CHAR_LIT_RE = re.compile(r"'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]{1,6}\}|.)|[^\\'\n])'")
+_HOLE_SPECIAL_RE = re.compile(r"[\"'{}]|/-|--")
+
+
+def _is_interp_prefix(text: str, quote: int) -> bool:
+    """Whether the ``"`` at ``quote`` opens an interpolated string (``s!"``, ``m!"``, ``f!"``)."""
+    return (
+        quote > 1
+        and text[quote - 1] == "!"
+        and text[quote - 2] in "smf"
+        and (quote == 2 or not _is_id_char(text[quote - 3]))
+    )
+
+
+def _end_of_plain_string(text: str, quote: int) -> int:
+    pos = quote + 1
     n = len(text)
+    while pos < n:
+        c = text[pos]
+        if c == "\\":
+            pos += 2
+        elif c == '"':
+            return pos + 1
+        else:
+            pos += 1
+    return n
+
+
+def _end_of_hole(text: str, pos: int) -> int:
+    """Offset of the ``}`` closing the interpolation hole whose code starts at ``pos`` (``len``
+    when unterminated). Holes are code: braces nest, and strings (plain and interpolated, with
+    their own holes), character literals and comments inside are skipped as Lean lexes them."""
+    depth = 1
+    n = len(text)
+    while pos < n:
+        m = _HOLE_SPECIAL_RE.search(text, pos)
+        if m is None:
+            return n
+        tok = m.group()
+        at = m.start()
+        if tok == "{":
+            depth += 1
+            pos = at + 1
+        elif tok == "}":
+            depth -= 1
+            if depth == 0:
+                return at
+            pos = at + 1
+        elif tok == '"':
+            pos = _interpolated_string(text, at)[0] if _is_interp_prefix(text, at) else _end_of_plain_string(text, at)
+        elif tok == "'":
+            c = _CHAR_LIT_RE.match(text, at)
+            pos = c.end() if c is not None and not (at > 0 and _is_id_char(text[at - 1])) else at + 1
+        elif tok == "/-":
+            pos = _end_of_block_comment(text, at)
+        else:  # "--": a line comment
+            nl = text.find("\n", at)
+            pos = n if nl < 0 else nl
+    return n
+
+
+def _interpolated_string(text: str, quote: int) -> tuple[int, list[tuple[int, int]]]:
+    """End offset of the interpolated string whose opening quote is at ``quote``, and the
+    ``(start, end)`` spans of its holes' code (between ``{`` and ``}``). ``\\{`` and other
+    escapes are literal text, not holes."""
+    pos = quote + 1
+    n = len(text)
+    holes: list[tuple[int, int]] = []
     while pos < n:
         m = _INTERP_RE.search(text, pos)
         if m is None:
-            return n
+            return n, holes
         c = m.group()
         if c == "\\":
             pos = m.end() + 1
         elif c == '"':
-            return m.end()
-        else:  # "{": skip a term, which may itself hold strings and braces
-            depth = 1
-            pos = m.end()
-            while depth and pos < n:
-                t = _TERM_IN_INTERP_RE.search(text, pos)
-                if t is None:
-                    return n
-                if t.group() == "{":
-                    depth += 1
-                elif t.group() == "}":
-                    depth -= 1
-                pos = t.end()
-    return n
+            return m.end(), holes
+        else:  # "{": a hole of code
+            end = _end_of_hole(text, m.end())
+            holes.append((m.end(), end))
+            pos = end + 1
+    return n, holes
 
 
 def mask_noncode(text: str) -> str:
@@ -188,14 +243,18 @@ def mask_noncode(text: str) -> str:
                 found = text.find(closing, start + 1)
                 end = n if found < 0 else found + len(closing)
                 start = j - 1
-            elif (
-                start > 1
-                and text[start - 1] == "!"
-                and text[start - 2] in "smf"
-                and (start == 2 or not _is_id_char(text[start - 3]))
-            ):
-                end = _end_of_interpolated(text, start)
-                start -= 2
+            elif _is_interp_prefix(text, start):
+                # The literal parts are blanked; the holes are code, masked recursively.
+                end, holes = _interpolated_string(text, start)
+                parts.append(text[last : start - 2])
+                cursor = start - 2
+                for hs, he in holes:
+                    parts.append(_blank(text[cursor:hs]))
+                    parts.append(mask_noncode(text[hs:he]))
+                    cursor = he
+                parts.append(_blank(text[cursor:end]))
+                last = pos = end
+                continue
             elif end == start + 1:
                 end = n  # an unterminated string
         parts.append(text[last:start])
