@@ -92,8 +92,8 @@ def all : List OpTag :=
 /-- Every tag is listed in `OpTag.all`. -/
 theorem mem_all (t : OpTag) : t ∈ all := by
   cases t <;> first
+    | (repeat (first | exact List.Mem.head _ | apply List.Mem.tail); done)
     | decide
-    | (repeat (first | exact List.Mem.head _ | apply List.Mem.tail))
 
 /-- Minimum number of inputs of each op. -/
 def minArity : OpTag → Nat
