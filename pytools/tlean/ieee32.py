@@ -69,13 +69,9 @@ def _nat_abs(n: int) -> int:
 def bit_len(n: int) -> int:
     """The number of binary digits of ``n >= 0`` (``bit_len(0) = 0``).
 
-    Lean: NN.Floats.bitLen.
+    Lean: NN.Floats.bitLen (which halves ``n`` until it is 0; ``int.bit_length`` is the same number).
     """
-    k = 0
-    while n != 0:
-        n //= 2
-        k += 1
-    return k
+    return n.bit_length()
 
 
 def shift_right_rne(n: int, k: int) -> int:

@@ -57,56 +57,25 @@ __all__ = ["exp", "log", "tanh", "sigmoid", "erf", "sin", "cos", "pow", "floor",
 
 
 # ---------------------------------------------------------------------------------------------
-# Decoding and rounding
+# Rounding of exact ratios and the Ziv loop (decoding and `ofDyadic` come from the core kernel,
+# imported at the end of this module)
 # ---------------------------------------------------------------------------------------------
 
 
 def _decode(b: int) -> tuple[int, int]:
     """Lean: NN.Floats.IEEE32.decodeFinite
 
-    The finite nonzero value of bit pattern ``b`` as ``(man, exp)`` with ``man * 2**exp`` exact
-    (``man`` signed, ``|man| < 2**24``). Callers have excluded NaN, infinities and zeros.
+    The exact value ``(man, exp)`` of a finite nonzero pattern: the core kernel's decoding.
     """
-    e = (b >> 23) & 0xFF
-    f = b & 0x7FFFFF
-    if e == 0:
-        man, ex = f, -149
-    else:
-        man, ex = f | 0x800000, e - 150
-    return (-man if b & SIGN else man), ex
+    return decode_finite(b)
 
 
 def _round_dyadic(man: int, exp: int) -> int:
     """Lean: NN.Floats.IEEE32.ofDyadic
 
-    The core rounding ``tlean.ieee32.of_dyadic``, transcribed with Python's ``bit_length`` for speed
-    (the tests check the two agree). The binary32 nearest ``man * 2**exp`` (ties to even, overflow
-    to ±Inf, subnormals, exact zero to ``+0``, a nonzero value rounding to zero keeps its sign).
+    The binary32 nearest ``man * 2**exp``: the core kernel's rounding (``tlean.ieee32.of_dyadic``).
     """
-    if man == 0:
-        return 0
-    sign = SIGN if man < 0 else 0
-    a = -man if man < 0 else man
-    top = a.bit_length() - 1 + exp
-    q = max(top - 23, -149)
-    if exp >= q:
-        m = a << (exp - q)
-    else:
-        sh = q - exp
-        m = a >> sh
-        rem = a & ((1 << sh) - 1)
-        half = 1 << (sh - 1)
-        if rem > half or (rem == half and m & 1):
-            m += 1
-    if m >> 24:
-        m >>= 1
-        q += 1
-    if m >> 23:
-        be = q + 150
-        if be >= 255:
-            return sign | POS_INF
-        return sign | (be << 23) | (m & 0x7FFFFF)
-    return sign | m
+    return of_dyadic(man, exp)
 
 
 def _round_ratio(num: int, den: int, exp: int) -> int:
@@ -815,3 +784,9 @@ def round(b: int) -> int:  # noqa: A001 - the twin of IEEE32.round
 
     Round to the nearest integer, ties to even (ONNX ``Round``): ``round(2.5) = 2``, ``round(-0.5) = -0``."""
     return _round_int(b, 2)
+
+
+# The core kernel's decoding and rounding, the ones the Lean layer calls (`IEEE32.decodeFinite`,
+# `IEEE32.ofDyadic`). Imported at the end of the module because `tlean.ieee32` re-exports this
+# module's functions at the end of its own: either module can then be imported first.
+from tlean.ieee32 import decode_finite, of_dyadic  # noqa: E402
