@@ -281,3 +281,35 @@ def exact_eval(graph: ir.Graph, params: dict[str, np.ndarray], x: np.ndarray) ->
 
 def is_irrational(graph: ir.Graph) -> bool:
     return any(n.op in ("sigmoid", "tanh", "batchNorm") for n in graph.nodes)
+
+
+def onnx_mlp(tmp: Any, sizes: list[int], seed: int, *, w_scale: float = 1.0, b_scale: float = 0.1) -> Any:
+    """An ONNX Gemm/Relu MLP with seeded weights (``W ~ N(0,1)·w_scale/√in``, ``b ~ N(0,1)·b_scale``)
+    saved as ``tmp/mlp<seed>.onnx``; returns the path."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(seed)
+    nodes, inits, cur = [], [], "x"
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        inits += [
+            numpy_helper.from_array((rng.standard_normal((b, a)) * w_scale / np.sqrt(a)).astype(np.float32), f"W{i}"),
+            numpy_helper.from_array((rng.standard_normal(b) * b_scale).astype(np.float32), f"b{i}"),
+        ]
+        nodes.append(helper.make_node("Gemm", [cur, f"W{i}", f"b{i}"], [f"z{i}"], transB=1))
+        cur = f"z{i}"
+        if i < len(sizes) - 2:
+            nodes.append(helper.make_node("Relu", [cur], [f"h{i}"]))
+            cur = f"h{i}"
+    g = helper.make_graph(
+        nodes,
+        "mlp",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, sizes[0]])],
+        [helper.make_tensor_value_info(cur, TensorProto.FLOAT, [1, sizes[-1]])],
+        initializer=inits,
+    )
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    p = tmp / f"mlp{seed}.onnx"
+    onnx.save(m, str(p))
+    return p

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 import pytest
-from onnx import TensorProto, helper, numpy_helper
 from tlean.verify.bounds.engine import AlphaOptions
 from tlean.verify.bounds.results import verify_bounds
 from tlean.verify.checker import check_certificate
+
+from tests.bounds_support import onnx_mlp
 
 ROOT = Path(__file__).resolve().parents[1]
 VNN = ROOT.parent / "shared" / "vnncomp2021"
@@ -31,29 +31,7 @@ INT = AlphaOptions(iters=20, intermediate=True)
 
 
 def _mlp(tmp: Path, sizes: list[int], seed: int) -> Path:
-    rng = np.random.default_rng(seed)
-    nodes, inits, cur = [], [], "x"
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        w = (rng.standard_normal((b, a)) * 1.2 / np.sqrt(a)).astype(np.float32)
-        inits += [numpy_helper.from_array(w, f"W{i}"), numpy_helper.from_array(
-            (rng.standard_normal(b) * 0.2).astype(np.float32), f"b{i}")]  # fmt: skip
-        nodes.append(helper.make_node("Gemm", [cur, f"W{i}", f"b{i}"], [f"z{i}"], transB=1))
-        cur = f"z{i}"
-        if i < len(sizes) - 2:
-            nodes.append(helper.make_node("Relu", [cur], [f"h{i}"]))
-            cur = f"h{i}"
-    g = helper.make_graph(
-        nodes,
-        "mlp",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, sizes[0]])],
-        [helper.make_tensor_value_info(cur, TensorProto.FLOAT, [1, sizes[-1]])],
-        initializer=inits,
-    )
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
-    m.ir_version = 8
-    p = tmp / f"mlp{seed}.onnx"
-    onnx.save(m, str(p))
-    return p
+    return onnx_mlp(tmp, sizes, seed, w_scale=1.2, b_scale=0.2)
 
 
 def _ort(model: Path, xs: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from tlean.cli import app
 from tlean.verify.bounds.results import BoundsReport, VerifyReport
 
+from tests.bounds_support import onnx_mlp
 from tests.test_falsify import sat_instance, spec_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,30 +50,7 @@ def test_committed_schemas_are_current(name: str) -> None:
 
 
 def _mlp(tmp: Path, sizes: list[int], seed: int) -> Path:
-    rng = np.random.default_rng(seed)
-    nodes, inits, cur = [], [], "x"
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        inits += [
-            numpy_helper.from_array((rng.standard_normal((b, a)) / np.sqrt(a)).astype(np.float32), f"W{i}"),
-            numpy_helper.from_array((rng.standard_normal(b) * 0.1).astype(np.float32), f"b{i}"),
-        ]
-        nodes.append(helper.make_node("Gemm", [cur, f"W{i}", f"b{i}"], [f"z{i}"], transB=1))
-        cur = f"z{i}"
-        if i < len(sizes) - 2:
-            nodes.append(helper.make_node("Relu", [cur], [f"h{i}"]))
-            cur = f"h{i}"
-    g = helper.make_graph(
-        nodes,
-        "mlp",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, sizes[0]])],
-        [helper.make_tensor_value_info(cur, TensorProto.FLOAT, [1, sizes[-1]])],
-        initializer=inits,
-    )
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
-    m.ir_version = 8
-    p = tmp / f"mlp{seed}.onnx"
-    onnx.save(m, str(p))
-    return p
+    return onnx_mlp(tmp, sizes, seed)
 
 
 def _cnn(tmp: Path, seed: int) -> Path:
