@@ -43,3 +43,12 @@ building (`NN.lean` does not import it). `lake build Autograd` builds it alone. 
 lean_lib Autograd where
   roots := #[]
   globs := #[.submodules `NN.Autograd, .andSubmodules `NN.Proofs.Autograd]
+
+/-- Exact dyadic scalars for autograd (`NN/AutogradDyadic/`: the normalised dyadic type
+`DyadicN`, its commutative-ring laws and `Scalar` instance, and the adjoint theorem at
+`DyadicN`), a separate library so that an error there does not stop `NN`, `Floats` or `Autograd`
+from building. `lake build AutogradDyadic` builds it alone. -/
+@[default_target]
+lean_lib AutogradDyadic where
+  roots := #[]
+  globs := #[.submodules `NN.AutogradDyadic]

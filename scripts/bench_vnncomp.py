@@ -7,6 +7,7 @@ Usage::
     python scripts/bench_vnncomp.py --only sat           # only the instances whose truth is sat
     python scripts/bench_vnncomp.py --sets acasxu --limit 20 --timeout-scale 0.25
     python scripts/bench_vnncomp.py --out-dir build/vnncomp --json
+    python scripts/bench_vnncomp.py --out-dir build/vnncomp --check-certs   # and check every certificate
 
 Per set it prints solved counts (sat/unsat), wrong answers against ``truth.csv`` (target 0),
 median and total time and the cactus data (solved-instance times, ascending), and, with
@@ -43,7 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--method", default="alpha-crown", choices=["ibp", "crown", "alpha-crown"])
     ap.add_argument("--out-dir", type=Path)
     ap.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    ap.add_argument("--check-certs", action="store_true",
+                    help="with --out-dir: check every unsat's certificate with tlean's exact checker")
     args = ap.parse_args(argv)
+    if args.check_certs and args.out_dir is None:
+        print("--check-certs needs --out-dir (certificates are written there)", file=sys.stderr)
+        return 2
 
     from rich.console import Console
     from tlean.verify.batch import run_batch
@@ -57,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     truth = read_truth(truth_path)
     con = Console(stderr=True)
     summaries = []
+    checks: list[dict[str, object]] = []
     for name in args.sets:
         csv_path = args.data / SETS[name]
 
@@ -80,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         s = run_batch(csv_path, out, truth=truth_path, category=name, method=args.method, certs=out is not None,
                       timeout_scale=args.timeout_scale, limit=args.limit, select=pick, on_result=progress)
         summaries.append(s)
+        if args.check_certs:
+            checks.append(_check_certs(s, csv_path.parent, con))
     if args.out_dir is not None:
         args.out_dir.mkdir(parents=True, exist_ok=True)
         (args.out_dir / "report.html").write_text(render_report(summaries, "tlean on VNN-COMP 2021"))
@@ -94,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
             for s in summaries
         ],
     }
+    if args.check_certs:
+        for entry, c in zip(doc["sets"], checks, strict=True):  # type: ignore[arg-type]
+            entry["certificates"] = c
     if args.json:
         print(json.dumps(doc, indent=1))
     else:
@@ -103,7 +115,37 @@ def main(argv: list[str] | None = None) -> int:
                   f"timeout {s.timeout}, error {s.error}); wrong {s.wrong}; total {s.total_seconds:.1f} s; "
                   f"median (solved) {med} s")
             print(f"  cactus: {[round(t, 3) for t in s.cactus]}")
-    return 1 if any(s.wrong for s in summaries) else 0
+        for c in checks:
+            print(f"{c['category']}: certificates {c['accepted']}/{c['unsat']} accepted by the checker "
+                  f"({c['missing']} missing, {c['rejected']} rejected; {c['seconds']:.1f} s)")
+    bad_cert = any(c["rejected"] or c["missing"] for c in checks)
+    return 1 if any(s.wrong for s in summaries) or bad_cert else 0
+
+
+def _check_certs(summary: object, base: Path, con: object) -> dict[str, object]:
+    """Checks every unsat row's certificate of one set; counts and the rejections."""
+    import time
+
+    from tlean.verify.checker import check_certificate
+
+    rows = [r for r in summary.rows if r.result == "unsat"]  # type: ignore[attr-defined]
+    out: dict[str, object] = {"category": summary.category, "unsat": len(rows), "accepted": 0,  # type: ignore[attr-defined]
+                              "rejected": 0, "missing": 0, "seconds": 0.0, "rejections": []}
+    t0 = time.perf_counter()
+    for r in rows:
+        if not r.certificate:
+            out["missing"] = int(out["missing"]) + 1  # type: ignore[call-overload]
+            continue
+        res = check_certificate(base / r.onnx, base / r.vnnlib, r.certificate)
+        if res.accepted:
+            out["accepted"] = int(out["accepted"]) + 1  # type: ignore[call-overload]
+        else:
+            out["rejected"] = int(out["rejected"]) + 1  # type: ignore[call-overload]
+            out["rejections"].append(f"{r.onnx} {r.vnnlib}: {res.field}: {res.message}")  # type: ignore[attr-defined]
+        con.print(f"[check] {r.onnx} {r.vnnlib}: {'accepted' if res.accepted else 'REJECTED'} "  # type: ignore[attr-defined]
+                  f"({res.seconds:.2f} s)")
+    out["seconds"] = round(time.perf_counter() - t0, 3)
+    return out
 
 
 if __name__ == "__main__":

@@ -171,6 +171,94 @@ def test_relu_splitting_with_beta_proves_and_the_checker_accepts(
         assert not check_certificate(model, spec, bad).accepted
 
 
+def _f64(values: list[float]) -> dict[str, object]:
+    arr = np.asarray(values, dtype="<f8")
+    return {"dtype": "float64-le", "shape": [arr.size], "data": base64.b64encode(arr.tobytes()).decode()}
+
+
+def _decoded(a: dict[str, object]) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(str(a["data"])), dtype="<f8").copy()
+
+
+def test_root_bounds_are_checked_once_and_inherited_by_the_whole_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The root split carries α-CROWN bounds (with ``alpha_for``); leaves claim them ∩ splits."""
+    monkeypatch.setattr(B, "INPUT_SPLIT_MAX_DIM", 0)
+    model = mlp(tmp_path / "m.onnx", sizes=(6, 12, 12, 2), seed=5)
+    spec, _ = _unsat_spec(model, 6, -0.3, 0.3, 0.01, tmp_path / "p.vnnlib")
+    cert = tmp_path / "c.json"
+    r = B.bab_verify(model, spec, timeout=60, cert=cert)
+    assert r.result == "unsat", r
+    assert check_certificate(model, spec, cert).accepted
+    doc = json.loads(cert.read_text())
+    root = doc["boxes"][0]["proof"]
+    assert root["kind"] == "relu-split" and root.get("bounds") is not None
+    relus = root["bounds"]["relus"]
+    assert relus[1].get("alpha_for") is None and relus[0].get("alpha_for"), "layer 1's bounds use α slopes"
+    assert all(e.get("alpha") is None for e in relus)
+
+    def rejected(mutate: object) -> tuple[str | None, str | None]:
+        d = json.loads(cert.read_text())
+        mutate(d["boxes"][0]["proof"])  # type: ignore[operator]
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps(d))
+        res = check_certificate(model, spec, bad)
+        assert not res.accepted
+        return res.field, res.message
+
+    # a node bound tighter than provable
+    def tighten(p: dict) -> None:  # type: ignore[type-arg]
+        lo = _decoded(p["bounds"]["relus"][1]["lower"])
+        hi = _decoded(p["bounds"]["relus"][1]["upper"])
+        lo[0] = hi[0] - 1e-9
+        p["bounds"]["relus"][1]["lower"] = _f64(list(lo))
+
+    field, _ = rejected(tighten)
+    assert field == "boxes[0].proof.bounds.relus[1].lower[0]"
+    # final-pass slopes do not belong to node bounds
+    field, _ = rejected(lambda p: p["bounds"]["relus"][0].update(alpha=_f64([0.5] * 12)))
+    assert field == "boxes[0].proof.bounds.relus[0].alpha"
+    # a region that does not contain the path region
+    def shrink(p: dict) -> None:  # type: ignore[type-arg]
+        lo = _decoded(p["bounds"]["region"]["lower"])
+        lo[2] += 0.1
+        p["bounds"]["region"]["lower"] = _f64(list(lo))
+
+    field, _ = rejected(shrink)
+    assert field == "boxes[0].proof.bounds.region.lower[2]"
+
+
+def test_leaves_relying_on_inherited_bounds_are_rejected_without_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inheritance is what makes the leaves' claims provable: drop the node bounds and the same
+    leaves fail at a leaf's relu claims (this network's α root bounds beat the standard rule)."""
+    monkeypatch.setattr(B, "INPUT_SPLIT_MAX_DIM", 0)
+    model = mlp(tmp_path / "m.onnx", sizes=(6, 12, 12, 2), seed=5)
+    spec, _ = _unsat_spec(model, 6, -0.3, 0.3, 0.01, tmp_path / "p.vnnlib")
+    cert = tmp_path / "c.json"
+    assert B.bab_verify(model, spec, timeout=60, cert=cert).result == "unsat"
+    d = json.loads(cert.read_text())
+    root = d["boxes"][0]["proof"]
+    std = B.bab_verify(model, spec, timeout=60, cert=tmp_path / "std.json",
+                       options=B.BabOptions(root_alpha=False))
+    assert std.result == "unsat"
+    # the α root bounds are tighter somewhere than the standard rule's: leaves inherit that
+    nb = root["bounds"]["relus"][1]
+    width_alpha = float(np.sum(_decoded(nb["upper"]) - _decoded(nb["lower"])))
+    leaf = json.loads((tmp_path / "std.json").read_text())["boxes"][0]["proof"]
+    while leaf["kind"] != "bounds":
+        leaf = leaf["children"][0]
+    assert width_alpha <= float(np.sum(_decoded(leaf["relus"][1]["upper"]) - _decoded(leaf["relus"][1]["lower"])))
+    del root["bounds"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(d))
+    res = check_certificate(model, spec, bad)
+    assert not res.accepted
+    assert res.field is not None and ".relus[" in res.field and res.field.startswith("boxes[0].proof.children")
+
+
 @pytest.mark.parametrize("force_relu", [False, True])
 def test_sat_instances_end_with_a_confirmed_witness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      force_relu: bool) -> None:

@@ -24,8 +24,10 @@ that they apply to any `ScalarRing` instance without a bridge. Only `add_assoc`,
 `add_zero`, `mul_assoc`, `mul_add`, `mul_zero`, `one_mul`, `neg_one_mul` and `sub_eq_add_neg`
 are used by the proofs; the others complete the definition of a commutative ring. The exact
 `NN.Floats.Dyadic` type is not an instance: its equality is structural on (mantissa,
-exponent) pairs, which are not normalised, so `add_comm`-style laws hold only up to
-`Dyadic.eqv`; a normalised quotient would be needed (not done).
+exponent) pairs, which are not normalised, so `zero_add`-style laws hold only up to
+`Dyadic.eqv`. The normalised type `NN.Floats.DyadicN` (a dyadic in canonical form, odd
+mantissa or `⟨0, 0⟩`) is one: `NN.Floats.instRingLawsDyadicN` in
+`NN/AutogradDyadic/Ring.lean` (library `AutogradDyadic`, kept separate from this one).
 
 Trust boundary: none; the `Int` laws are proved from core lemmas (`Int.add_assoc`,
 `Int.add_comm`, `Int.zero_add`, `Int.add_zero`, `Int.mul_assoc`, `Int.mul_comm`,

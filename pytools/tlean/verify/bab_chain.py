@@ -409,11 +409,17 @@ def ibp_layer(net: Chain, j: int, P: Problems, bounds: list[tuple[Any, Any]]) ->
 
 
 def intermediate_bounds(
-    net: Chain, P: Problems, start: int = 0, old: list[tuple[Any, Any]] | None = None
+    net: Chain,
+    P: Problems,
+    start: int = 0,
+    old: list[tuple[Any, Any]] | None = None,
+    inherit: list[tuple[Any, Any]] | None = None,
 ) -> list[tuple[Any, Any]]:
     """Standard-rule CROWN ∨ IBP bounds of every relu layer's input, intersected with the splits.
 
-    Layers ``< start`` are taken from ``old`` (then re-intersected with the splits).
+    Layers ``< start`` are taken from ``old`` (then re-intersected with the splits). ``inherit``
+    ([B, n_k] per layer): bounds already established on a superset of each sub-problem (an
+    ancestor's, ``docs/certificate.md`` "Inherited bounds"); every layer is intersected with them.
     """
     bounds: list[tuple[Any, Any]] = []
     for k in range(net.n_relu):
@@ -437,6 +443,8 @@ def intermediate_bounds(
                     u0 = torch.gather(u, 1, idx)
                     lz = lz.clone().scatter_(1, idx, torch.where(valid, torch.maximum(l0, lb[:, :m]), l0))
                     u = u.clone().scatter_(1, idx, torch.where(valid, torch.minimum(u0, -lb[:, m:]), u0))
+        if inherit is not None:
+            lz, u = torch.maximum(lz, inherit[k][0]), torch.minimum(u, inherit[k][1])
         sig = P.sigma[k]
         u = torch.where(sig < 0, torch.minimum(u, torch.zeros_like(u)), u)
         lz = torch.where(sig > 0, torch.maximum(lz, torch.zeros_like(lz)), lz)

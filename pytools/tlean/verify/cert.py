@@ -134,6 +134,21 @@ class BoundsLeaf(BaseModel):
     )
 
 
+class NodeBounds(BaseModel):
+    """Intermediate bounds proved on a split node's set, inherited by its whole subtree.
+
+    Checked like a leaf's ``relus`` (over ``region``, which must contain the node's path region,
+    under the node's path constraints; ``alpha_for`` allowed, ``alpha`` not: there is no final
+    pass here). Below the node every derived bound is intersected with them
+    (``docs/certificate.md``, "Inherited bounds").
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    region: Region
+    relus: list[ReluBounds]
+
+
 class InputSplit(BaseModel):
     """An input split: children [LOW, HIGH] tile the path region at ``x[dim] = value``.
 
@@ -146,6 +161,7 @@ class InputSplit(BaseModel):
     kind: Literal["input-split"] = "input-split"
     dim: Annotated[int, Field(ge=0)]
     value: F64Array
+    bounds: NodeBounds | None = Field(None, description="Bounds proved here, inherited by the subtree.")
     children: Annotated[list[Proof], Field(min_length=2, max_length=2)]
 
 
@@ -160,6 +176,7 @@ class ReluSplit(BaseModel):
     kind: Literal["relu-split"] = "relu-split"
     node: Annotated[int, Field(ge=0)]
     index: Annotated[int, Field(ge=0)]
+    bounds: NodeBounds | None = Field(None, description="Bounds proved here, inherited by the subtree.")
     children: Annotated[list[Proof], Field(min_length=2, max_length=2)]
 
 

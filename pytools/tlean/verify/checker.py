@@ -547,6 +547,9 @@ class PathState:
     lower: tuple[Fraction, ...]
     upper: tuple[Fraction, ...]
     splits: tuple[tuple[int, int, int], ...] = ()
+    #: per relu layer, bounds ``(lower, upper)`` of its input verified at an ancestor split node
+    #: (``bounds``) and so valid on this node's set; empty: none
+    inherited: tuple[tuple[tuple[Fraction, ...], tuple[Fraction, ...]] | None, ...] = ()
 
 
 def _phases(path: PathState, layers: list[Layer]) -> list[np.ndarray]:
@@ -556,6 +559,134 @@ def _phases(path: PathState, layers: list[Layer]) -> list[np.ndarray]:
         if ph[k][i] >= 0:
             ph[k][i] = sigma
     return ph
+
+
+def _path_region(reg: Any, where: str, n_in: int, path: PathState) -> _Box:
+    """The decoded ``region`` of a leaf or node bounds, checked to contain the path region."""
+    lo, lo_d = decode_f64(reg.lower, f"{where}.region.lower", [n_in])
+    hi, hi_d = decode_f64(reg.upper, f"{where}.region.upper", [n_in])
+    d = math.lcm(lo_d, hi_d)
+    region = _Box(lo * (d // lo_d), hi * (d // hi_d), d)
+    for i in range(n_in):
+        if region.lo[i] > region.hi[i]:
+            raise Rejected(f"{where}.region", f"input {i}: lower > upper")
+        if Fraction(int(region.lo[i]), d) > path.lower[i]:
+            raise Rejected(f"{where}.region.lower[{i}]", "the region does not contain the path region (lower too high)")
+        if Fraction(int(region.hi[i]), d) < path.upper[i]:
+            raise Rejected(f"{where}.region.upper[{i}]", "the region does not contain the path region (upper too low)")
+    return region
+
+
+def _known(path: PathState, k: int, n: int) -> tuple[list[Fraction], list[Fraction]] | None:
+    """Bounds of relu ``k``'s input already established on the path: inherited ∩ split constraints.
+
+    None when the path has neither for layer ``k``. Unbounded sides are ``None`` entries.
+    """
+    inh = path.inherited[k] if k < len(path.inherited) else None
+    cons = [(i, sigma) for kk, i, sigma in path.splits if kk == k]
+    if inh is None and not cons:
+        return None
+    lo: list[Fraction | None] = list(inh[0]) if inh is not None else [None] * n
+    up: list[Fraction | None] = list(inh[1]) if inh is not None else [None] * n
+    zero = Fraction(0)
+    for i, sigma in cons:
+        if sigma > 0:
+            a = lo[i]
+            lo[i] = zero if a is None or a < zero else a
+        else:
+            b = up[i]
+            up[i] = zero if b is None or b > zero else b
+    return lo, up  # type: ignore[return-value]
+
+
+def _check_relus(
+    owner: Any, where: str, layers: list[Layer], region: _Box, path: PathState, memo: dict[Any, Any] | None
+) -> tuple[list[_Relu], bool]:
+    """Verifies ``owner.relus`` (a leaf's or a split node's bounds) under the path.
+
+    Per relu ``k``: the claims must be implied by the path's established bounds (inherited from
+    ancestors' node bounds, and the split constraints) or by those combined with the bounds the
+    checker derives (standard rule ∨ ``alpha_for`` slopes ∨ IBP, through the earlier relus'
+    verified claims). Returns the verified bounds and whether they show the set is empty.
+    """
+    relus = [L.relu for L in layers[:-1]]
+    if [r.node for r in owner.relus] != relus:
+        raise Rejected(f"{where}.relus", f"relu nodes {[r.node for r in owner.relus]} but the model has {relus}")
+    phases = _phases(path, layers)
+    bounds: list[_Relu] = []
+    for k, entry in enumerate(owner.relus):
+        L = layers[k]
+        n = L.A.shape[0]
+        w = f"{where}.relus[{k}]"
+        lower = decode_f64(entry.lower, f"{w}.lower", [n])
+        upper = decode_f64(entry.upper, f"{w}.upper", [n])
+        cls, cus = _frac_list(*lower), _frac_list(*upper)
+        known = _known(path, k, n)
+        if known is not None and all(
+            kl is not None and cl <= kl for cl, kl in zip(cls, known[0], strict=True)
+        ) and all(ku is not None and cu >= ku for cu, ku in zip(cus, known[1], strict=True)):
+            pass  # every claim is implied by what the path already established
+        else:
+            best = _derive(owner, where, k, layers, region, bounds, path, phases, memo, lower, upper)
+            if known is not None:
+                for i in range(n):
+                    kl, ku = known[0][i], known[1][i]
+                    if kl is not None and kl > best[i]:
+                        best[i] = kl
+                    if ku is not None and -ku > best[n + i]:
+                        best[n + i] = -ku
+            for i, (cl, cu) in enumerate(zip(cls, cus, strict=True)):
+                if cl > best[i]:
+                    raise Rejected(f"{w}.lower[{i}]", f"claimed {float(cl)!r} but only {float(best[i])!r} is provable")
+                if cu < -best[n + i]:
+                    raise Rejected(
+                        f"{w}.upper[{i}]", f"claimed {float(cu)!r} but only {float(-best[n + i])!r} is provable"
+                    )
+        bounds.append(_Relu(lower, upper, phases[k]))
+        if any(cl > cu for cl, cu in zip(cls, cus, strict=True)):
+            return bounds, True  # verified lower > verified upper: no input reaches this set
+    return bounds, False
+
+
+def _derive(
+    owner: Any, where: str, k: int, layers: list[Layer], region: _Box, bounds: list[_Relu], path: PathState,
+    phases: list[np.ndarray], memo: dict[Any, Any] | None, lower: tuple[IntArray, int], upper: tuple[IntArray, int],
+) -> list[Fraction]:
+    """The checker's lower bounds of ``[z_k; -z_k]`` on the path's set (before inherited bounds)."""
+    L = layers[k]
+    n = L.A.shape[0]
+    ialphas = _intermediate_alphas(owner, where, k, layers)
+    key = (k, owner.region.lower.data, owner.region.upper.data) + tuple(
+        (e.lower.data, e.upper.data, phases[j].tobytes()) for j, e in enumerate(owner.relus[:k])
+    )
+    lam = np.concatenate([L.A, -L.A])
+    const = np.concatenate([L.b, -L.b])
+    if ialphas is not None:
+        # the certificate's slopes for these bounds (alpha_for), and the standard rule only for
+        # the rows they do not verify: accepts exactly when the better of the two (and IBP) does
+        best = _lower_bounds(layers, k, lam, const, L.D, region, bounds, ialphas)
+        claims = _frac_list(*lower) + [-v for v in _frac_list(*upper)]
+        need = [i for i, (c, v) in enumerate(zip(claims, best, strict=True)) if c > v]
+        if need:
+            std = _lower_bounds(layers, k, lam[need], const[need], L.D, region, bounds, None)
+            for i, v in zip(need, std, strict=True):
+                best[i] = max(best[i], v)
+    elif memo is not None and key in memo:
+        best = list(memo[key])
+    else:
+        best = _lower_bounds(layers, k, lam, const, L.D, region, bounds, None)
+        if memo is not None:
+            if len(memo) >= MEMO_SIZE:
+                memo.pop(next(iter(memo)))  # the oldest entry
+            memo[key] = tuple(best)
+    for kk, i, sigma in path.splits:
+        if kk != k:
+            continue
+        if sigma > 0:  # z_k[i] >= 0 on the path's set: lower bound max(., 0)
+            best[i] = max(best[i], Fraction(0))
+        else:  # z_k[i] <= 0: upper bound min(., 0), i.e. the negated row's lower max(., 0)
+            best[n + i] = max(best[n + i], Fraction(0))
+    return best
 
 
 def check_leaf(
@@ -574,70 +705,10 @@ def check_leaf(
     and phases. Leaves of relu-split trees share a region and often their first layers' claims,
     so they derive those once. It only saves work: a hit returns the same numbers.
     """
-    lo, lo_d = decode_f64(leaf.region.lower, f"{where}.region.lower", [n_in])
-    hi, hi_d = decode_f64(leaf.region.upper, f"{where}.region.upper", [n_in])
-    d = math.lcm(lo_d, hi_d)
-    region = _Box(lo * (d // lo_d), hi * (d // hi_d), d)
-    for i in range(n_in):
-        if region.lo[i] > region.hi[i]:
-            raise Rejected(f"{where}.region", f"input {i}: lower > upper")
-        if Fraction(int(region.lo[i]), d) > path.lower[i]:
-            raise Rejected(f"{where}.region.lower[{i}]", "the region does not contain the path region (lower too high)")
-        if Fraction(int(region.hi[i]), d) < path.upper[i]:
-            raise Rejected(f"{where}.region.upper[{i}]", "the region does not contain the path region (upper too low)")
-    relus = [L.relu for L in layers[:-1]]
-    if [r.node for r in leaf.relus] != relus:
-        raise Rejected(f"{where}.relus", f"relu nodes {[r.node for r in leaf.relus]} but the model has {relus}")
-    phases = _phases(path, layers)
-    bounds: list[_Relu] = []
-    for k, entry in enumerate(leaf.relus):
-        L = layers[k]
-        n = L.A.shape[0]
-        w = f"{where}.relus[{k}]"
-        lower = decode_f64(entry.lower, f"{w}.lower", [n])
-        upper = decode_f64(entry.upper, f"{w}.upper", [n])
-        ialphas = _intermediate_alphas(leaf, where, k, layers)
-        key = (k, leaf.region.lower.data, leaf.region.upper.data) + tuple(
-            (e.lower.data, e.upper.data, phases[j].tobytes()) for j, e in enumerate(leaf.relus[:k])
-        )
-        if ialphas is not None:
-            # the certificate's slopes for these bounds (alpha_for), and the standard rule only for
-            # the rows they do not verify: accepts exactly when the better of the two (and IBP) does
-            lam = np.concatenate([L.A, -L.A])
-            const = np.concatenate([L.b, -L.b])
-            best = _lower_bounds(layers, k, lam, const, L.D, region, bounds, ialphas)
-            claims = _frac_list(*lower) + [-v for v in _frac_list(*upper)]
-            need = [i for i, (c, v) in enumerate(zip(claims, best, strict=True)) if c > v]
-            if need:
-                std = _lower_bounds(layers, k, lam[need], const[need], L.D, region, bounds, None)
-                for i, v in zip(need, std, strict=True):
-                    best[i] = max(best[i], v)
-        elif memo is not None and key in memo:
-            best = list(memo[key])
-        else:
-            lam = np.concatenate([L.A, -L.A])
-            const = np.concatenate([L.b, -L.b])
-            best = _lower_bounds(layers, k, lam, const, L.D, region, bounds, None)
-            if memo is not None:
-                if len(memo) >= MEMO_SIZE:
-                    memo.pop(next(iter(memo)))  # the oldest entry
-                memo[key] = tuple(best)
-        for kk, i, sigma in path.splits:
-            if kk != k:
-                continue
-            if sigma > 0:  # z_k[i] >= 0 on the path's set: lower bound max(., 0)
-                best[i] = max(best[i], Fraction(0))
-            else:  # z_k[i] <= 0: upper bound min(., 0), i.e. the negated row's lower max(., 0)
-                best[n + i] = max(best[n + i], Fraction(0))
-        cls, cus = _frac_list(*lower), _frac_list(*upper)
-        for i, (cl, cu) in enumerate(zip(cls, cus, strict=True)):
-            if cl > best[i]:
-                raise Rejected(f"{w}.lower[{i}]", f"claimed {float(cl)!r} but only {float(best[i])!r} is provable")
-            if cu < -best[n + i]:
-                raise Rejected(f"{w}.upper[{i}]", f"claimed {float(cu)!r} but only {float(-best[n + i])!r} is provable")
-        bounds.append(_Relu(lower, upper, phases[k]))
-        if any(cl > cu for cl, cu in zip(cls, cus, strict=True)):
-            return len(bounds), True  # verified lower > verified upper: no input reaches this leaf
+    region = _path_region(leaf.region, where, n_in, path)
+    bounds, empty = _check_relus(leaf, where, layers, region, path, memo)
+    if empty:
+        return len(bounds), True
     # the final pass: every spec row of the box, polytopes concatenated
     if len(leaf.polytopes) != len(polys):
         raise Rejected(f"{where}.polytopes", f"{len(leaf.polytopes)} entries for {len(polys)} polytopes")
@@ -758,6 +829,28 @@ def _intermediate_alphas(
 _KINDS = ("bounds", "input-split", "relu-split")
 
 
+def _node_bounds(
+    nb: Any, where: str, layers: list[Layer], n_in: int, path: PathState, memo: dict[Any, Any] | None
+) -> PathState:
+    """Checks a split node's ``bounds``; returns the path state its subtree inherits them in."""
+    for j, e in enumerate(nb.relus):
+        if e.alpha is not None:
+            raise Rejected(f"{where}.relus[{j}].alpha", "final-pass slopes belong to leaves, not to node bounds")
+    region = _path_region(nb.region, where, n_in, path)
+    _check_relus(nb, where, layers, region, path, memo)
+    inh: list[tuple[tuple[Fraction, ...], tuple[Fraction, ...]] | None] = []
+    for k, e in enumerate(nb.relus):
+        n = layers[k].A.shape[0]
+        lo = _frac_list(*decode_f64(e.lower, f"{where}.relus[{k}].lower", [n]))
+        up = _frac_list(*decode_f64(e.upper, f"{where}.relus[{k}].upper", [n]))
+        old = path.inherited[k] if k < len(path.inherited) else None
+        if old is not None:
+            lo = [max(a, b) for a, b in zip(lo, old[0], strict=True)]
+            up = [min(a, b) for a, b in zip(up, old[1], strict=True)]
+        inh.append((tuple(lo), tuple(up)))
+    return PathState(path.lower, path.upper, path.splits, tuple(inh))
+
+
 def check_proof(proof: Any, where: str, layers: list[Layer], n_in: int, spec_box: Any, res: CheckResult) -> None:
     """Checks one box's proof tree, depth first, children in order; the first failure rejects.
 
@@ -781,6 +874,9 @@ def check_proof(proof: Any, where: str, layers: list[Layer], n_in: int, spec_box
             raise Rejected(f"{w}.kind", f"unsupported proof node {node.kind!r}")
         if len(node.children) != 2:
             raise Rejected(f"{w}.children", f"{len(node.children)} children; a split has exactly 2")
+        if node.bounds is not None:
+            path = _node_bounds(node.bounds, f"{w}.bounds", layers, n_in, path, memo)
+            res.relus_checked += len(layers) - 1
         if node.kind == "input-split":
             d = node.dim
             if d >= n_in:
@@ -791,7 +887,8 @@ def check_proof(proof: Any, where: str, layers: list[Layer], n_in: int, spec_box
                 raise Rejected(f"{w}.value", f"{float(v)!r} is outside the path region's bounds of input {d}")
             up = path.upper[:d] + (v,) + path.upper[d + 1 :]
             lo = path.lower[:d] + (v,) + path.lower[d + 1 :]
-            kids = [PathState(path.lower, up, path.splits), PathState(lo, path.upper, path.splits)]
+            kids = [PathState(path.lower, up, path.splits, path.inherited),
+                    PathState(lo, path.upper, path.splits, path.inherited)]
         else:
             k = relu_layer.get(node.node)
             if k is None:
@@ -800,7 +897,10 @@ def check_proof(proof: Any, where: str, layers: list[Layer], n_in: int, spec_box
                 raise Rejected(
                     f"{w}.index", f"neuron {node.index} but relu node {node.node} has {layers[k].A.shape[0]}"
                 )
-            kids = [PathState(path.lower, path.upper, path.splits + ((k, node.index, sigma),)) for sigma in (-1, 1)]
+            kids = [
+                PathState(path.lower, path.upper, path.splits + ((k, node.index, sigma),), path.inherited)
+                for sigma in (-1, 1)
+            ]
         for c in (1, 0):
             stack.append((node.children[c], f"{w}.children[{c}]", kids[c]))
 

@@ -9,7 +9,8 @@ VNN-COMP wrappers, ``tlean-vnnlib verify``, batch runs):
    violation polytope of every box refuted answers ``unsat`` (with a ``tlean.cert.v1``
    certificate when asked);
 3. **branch and bound** when :mod:`tlean.verify.bab` exists (it decides what bounds alone cannot),
-   after a second, longer falsification pass (15 % of the time left, at most 10 s);
+   after a second, longer falsification pass (15 % of the time left, at most 10 s; at most 1 s
+   when branch and bound splits the input, a search that screens its sub-boxes itself);
 4. **falsify again** with whatever time is left.
 
 Otherwise the answer is ``timeout`` when the budget ran out and ``unknown`` when every stage
@@ -43,6 +44,9 @@ FIRST_FALSIFY_CAP = 0.5
 #: Share of the remaining budget, and cap, of the falsification pass before branch and bound.
 SECOND_FALSIFY_SHARE = 0.15
 SECOND_FALSIFY_CAP = 10.0
+#: The cap when branch and bound splits the input (small inputs): that search screens the
+#: centre and the bound minimiser of every sub-box it opens, a counterexample search of its own.
+SECOND_FALSIFY_CAP_INPUT_SPLIT = 1.0
 
 
 #: ``verify_instance``'s report: the one ``tlean.verify.v1`` shape (see ``results.VerifyReport``).
@@ -139,7 +143,10 @@ def verify_instance(
     bab = _bab_module() if use_bab else None
     if bab is not None and hasattr(bab, "bab_verify"):
         budget = left()
-        second = SECOND_FALSIFY_CAP if budget is None else min(SECOND_FALSIFY_CAP, SECOND_FALSIFY_SHARE * budget)
+        cap = SECOND_FALSIFY_CAP
+        if fm.n_inputs <= getattr(bab, "INPUT_SPLIT_MAX_DIM", 0):
+            cap = SECOND_FALSIFY_CAP_INPUT_SPLIT
+        second = cap if budget is None else min(cap, SECOND_FALSIFY_SHARE * budget)
         if second > 0:
             ce = _falsify_stage(rep, fm, sp, second, seed=2)
             if ce is not None:
