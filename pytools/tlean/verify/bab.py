@@ -57,6 +57,7 @@ class BabOptions:
     """Search settings (defaults tuned for VNN-COMP's ACAS Xu and mnistfc on 2 cores)."""
 
     input_batch: int = 512  # sub-boxes split per round (children bounded: up to four times that)
+    input_alpha_iters: int = 10  # input splitting: α steps on the spec rows of sub-boxes CROWN leaves open
     relu_batch: int = 48  # domains split per round
     alpha_iters_root: int = 30
     alpha_iters: int = 8
@@ -305,7 +306,8 @@ def _input_split(
     stats["bounded"] = 0
 
     def bound(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any]:
-        """val [B], split scores [B, n_in], widths [B, n_in] (x' space), bounds per relu layer."""
+        """val [B], split scores [B, n_in], widths [B, n_in] (x' space), (margin bounds, relu
+        bounds, α slopes per box or None)."""
         plo, phi = net.pre_box(lo, hi)
         P = bc.Problems(
             torch.as_tensor(plo, dtype=bc.F64),
@@ -321,17 +323,34 @@ def _input_split(
         width = phi - plo
         score = (np.abs(lam) * worst[:, :, None]).sum(axis=1) * width
         val = _value(lb, rows)
+        alphas: list[list[np.ndarray] | None] = [None] * lo.shape[0]
+        op = np.nonzero(val <= 0)[0]
+        if opts.input_alpha_iters > 0 and op.size:
+            # α-CROWN on the spec rows of the sub-boxes CROWN leaves open (intermediate bounds kept)
+            Po = bc.Problems(P.lo[op], P.hi[op], [x[op] for x in P.sigma])
+            bo = [(lz[op], u[op]) for lz, u in bt]
+            al, _ = bc.optimise(net, Po, bo, rows.C, rows.d, iters=opts.input_alpha_iters, use_beta=False,
+                                lr_alpha=0.2)
+            with torch.no_grad():
+                lb2 = bc.spec_bounds(net, Po, bo, rows.C, rows.d, alpha=al)[0].numpy()
+            v2 = _value(lb2, rows)
+            for j, i in enumerate(op):
+                if v2[j] > val[i]:
+                    lb[i], val[i] = lb2[j], v2[j]
+                    alphas[i] = [a[j].detach().numpy() for a in al]
         opn = val <= 0
         if opn.any():
             wl = np.where(worst[:, :, None], lam, 0.0).sum(axis=1)
             wit.screen(np.concatenate([((lo + hi) * 0.5)[opn], np.where(wl > 0, lo, hi)[opn]]))
-        return val, score, width, (lb, [(lz.numpy(), u.numpy()) for lz, u in bt])
+        return val, score, width, (lb, [(lz.numpy(), u.numpy()) for lz, u in bt], alphas)
 
     def settle(nid: int, lo: np.ndarray, hi: np.ndarray, val: float, score: np.ndarray, width: np.ndarray,
-               lb: np.ndarray, bnd: list[tuple[np.ndarray, np.ndarray]]) -> None:
+               lb: np.ndarray, bnd: list[tuple[np.ndarray, np.ndarray]], alpha: list[np.ndarray] | None) -> None:
         if val > 0:
             tree.leaf[nid] = (
-                _leaf_factory(net, (lo.copy(), hi.copy()), bnd, lb.copy(), rows.sizes, "crown") if want_cert else None
+                _leaf_factory(net, (lo.copy(), hi.copy()), bnd, lb.copy(), rows.sizes,
+                              "crown" if alpha is None else "alpha-crown", alpha)
+                if want_cert else None
             )
         else:
             data[nid] = (lo.copy(), hi.copy(), score.copy(), width.copy())
@@ -347,10 +366,10 @@ def _input_split(
                 return int(dcand), float(mid)
         return -1, 0.0
 
-    val, score, width, (lb, bnp) = bound(lo0[None], hi0[None])
+    val, score, width, (lb, bnp, als) = bound(lo0[None], hi0[None])
     if wit.found is not None:
         return "sat", None
-    settle(0, lo0, hi0, float(val[0]), score[0], width[0], lb[0], [(a[0], b[0]) for a, b in bnp])
+    settle(0, lo0, hi0, float(val[0]), score[0], width[0], lb[0], [(a[0], b[0]) for a, b in bnp], als[0])
     per_box = 0.0
     while heap:
         stats["leaves"] = len(tree.leaf)
@@ -386,7 +405,7 @@ def _input_split(
                 stats["stop"] = "sub-box cannot be split further"
                 return "unknown", None
             plan.append((nid, cands))
-        val, score, width, (lb, bnp) = bound(np.array(clo), np.array(chi))
+        val, score, width, (lb, bnp, als) = bound(np.array(clo), np.array(chi))
         if wit.found is not None:
             return "sat", None
         for nid, cands in plan:
@@ -394,7 +413,7 @@ def _input_split(
             a, b = tree.split(nid, ("input", dim, v))
             for child, r in ((a, r0), (b, r0 + 1)):
                 settle(child, clo[r], chi[r], float(val[r]), score[r], width[r], lb[r],
-                       [(x[r], y[r]) for x, y in bnp])
+                       [(x[r], y[r]) for x, y in bnp], als[r])
         per_box = max(per_box * 0.5, (time.perf_counter() - t_round) / len(plan))
     stats["leaves"] = len(tree.leaf)
     return "unsat", tree
