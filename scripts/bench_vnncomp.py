@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     ap.add_argument("--check-certs", action="store_true",
                     help="with --out-dir: check every unsat's certificate with tlean's exact checker")
+    ap.add_argument("--check-jobs", type=int, default=1, help="processes checking certificates in parallel")
     args = ap.parse_args(argv)
     if args.check_certs and args.out_dir is None:
         print("--check-certs needs --out-dir (certificates are written there)", file=sys.stderr)
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                       timeout_scale=args.timeout_scale, limit=args.limit, select=pick, on_result=progress)
         summaries.append(s)
         if args.check_certs:
-            checks.append(_check_certs(s, csv_path.parent, con))
+            checks.append(_check_certs(s, args.check_jobs, con))
     if args.out_dir is not None:
         args.out_dir.mkdir(parents=True, exist_ok=True)
         (args.out_dir / "report.html").write_text(render_report(summaries, "tlean on VNN-COMP 2021"))
@@ -122,30 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if any(s.wrong for s in summaries) or bad_cert else 0
 
 
-def _check_certs(summary: object, base: Path, con: object) -> dict[str, object]:
+def _check_certs(summary: object, jobs: int, con: object) -> dict[str, object]:
     """Checks every unsat row's certificate of one set; counts and the rejections."""
-    import time
+    from tlean.verify.batch import check_batch_certificates
 
-    from tlean.verify.checker import check_certificate
+    def show(r: object, ok: bool, secs: float, why: str) -> None:
+        con.print(f"[check] {r.onnx} {r.vnnlib}: {'accepted' if ok else 'REJECTED ' + why} "  # type: ignore[attr-defined]
+                  f"({secs:.2f} s)")
 
-    rows = [r for r in summary.rows if r.result == "unsat"]  # type: ignore[attr-defined]
-    out: dict[str, object] = {"category": summary.category, "unsat": len(rows), "accepted": 0,  # type: ignore[attr-defined]
-                              "rejected": 0, "missing": 0, "seconds": 0.0, "rejections": []}
-    t0 = time.perf_counter()
-    for r in rows:
-        if not r.certificate:
-            out["missing"] = int(out["missing"]) + 1  # type: ignore[call-overload]
-            continue
-        res = check_certificate(base / r.onnx, base / r.vnnlib, r.certificate)
-        if res.accepted:
-            out["accepted"] = int(out["accepted"]) + 1  # type: ignore[call-overload]
-        else:
-            out["rejected"] = int(out["rejected"]) + 1  # type: ignore[call-overload]
-            out["rejections"].append(f"{r.onnx} {r.vnnlib}: {res.field}: {res.message}")  # type: ignore[attr-defined]
-        con.print(f"[check] {r.onnx} {r.vnnlib}: {'accepted' if res.accepted else 'REJECTED'} "  # type: ignore[attr-defined]
-                  f"({res.seconds:.2f} s)")
-    out["seconds"] = round(time.perf_counter() - t0, 3)
-    return out
+    return check_batch_certificates(summary, jobs=jobs, on_result=show)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

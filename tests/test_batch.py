@@ -82,6 +82,17 @@ def test_batch_writes_results_csv_summary_and_report(tmp_path: Path) -> None:
     assert unsat.certificate and Path(unsat.certificate).is_file()
     res = check_certificate(inst.parent / unsat.onnx, inst.parent / unsat.vnnlib, unsat.certificate)
     assert res.accepted, (res.field, res.message)
+    # the whole batch's certificates, in this process and in two; then one tampered
+    from tlean.verify.batch import check_batch_certificates
+
+    for jobs in (1, 2):
+        c = check_batch_certificates(s, jobs=jobs)
+        assert (c["unsat"], c["accepted"], c["rejected"], c["missing"]) == (1, 1, 0, 0), c
+    cert = json.loads(Path(unsat.certificate).read_text())
+    cert["model"]["sha256"] = "0" * 64
+    Path(unsat.certificate).write_text(json.dumps(cert))
+    c = check_batch_certificates(s, jobs=2)
+    assert (c["accepted"], c["rejected"]) == (0, 1) and "model.sha256" in c["rejections"][0]  # type: ignore[index]
     page = (out / "report.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "<polyline" in page
     for external in ("<script", "<link", "src=", "@import", "https://"):

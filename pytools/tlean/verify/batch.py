@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -197,3 +197,64 @@ def write_outputs(summary: BatchSummary, out: Path) -> None:
 def batch_json_schema() -> dict[str, object]:
     """The JSON Schema of ``summary.json`` (``docs/schemas/tlean.batch.v1.json``)."""
     return BatchSummary.model_json_schema()
+
+
+class _Inline:
+    """``ProcessPoolExecutor``'s ``map`` in this process (one job)."""
+
+    def __enter__(self) -> _Inline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def map(self, fn: Callable[[tuple[str, str, str]], tuple[bool, float, int, str]],
+            it: list[tuple[str, str, str]]) -> Iterator[tuple[bool, float, int, str]]:
+        return map(fn, it)
+
+
+def _check_one(args: tuple[str, str, str]) -> tuple[bool, float, int, str]:
+    from tlean.verify.checker import check_certificate
+
+    res = check_certificate(*args)
+    why = "" if res.accepted else f"{res.field}: {res.message}"
+    return res.accepted, res.seconds, res.leaves, why
+
+
+def check_batch_certificates(
+    summary: BatchSummary,
+    jobs: int = 1,
+    on_result: Callable[[InstanceRow, bool, float, str], None] | None = None,
+) -> dict[str, object]:
+    """Checks the certificate of every ``unsat`` row of a batch with the exact checker.
+
+    Paths are resolved like the batch run did (relative to the instance CSV's folder). ``jobs``
+    processes check in parallel (each certificate on its own). Returns counts (``unsat``,
+    ``accepted``, ``rejected``, ``missing``), the wall-clock ``seconds`` and the ``rejections``.
+    """
+    base = Path(summary.instances).parent
+    rows = [r for r in summary.rows if r.result == "unsat"]
+    todo = [r for r in rows if r.certificate]
+    out: dict[str, object] = {"category": summary.category, "unsat": len(rows), "accepted": 0, "rejected": 0,
+                              "missing": len(rows) - len(todo), "seconds": 0.0, "leaves": 0}
+    rejections: list[str] = []
+    t0 = time.perf_counter()
+    args = [(str(base / r.onnx), str(base / r.vnnlib), str(r.certificate)) for r in todo]
+    from concurrent.futures import ProcessPoolExecutor
+
+    pairs: list[tuple[InstanceRow, tuple[bool, float, int, str]]] = []
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) if jobs > 1 and len(todo) > 1 else _Inline() as ex:
+        for r, res in zip(todo, ex.map(_check_one, args), strict=True):
+            pairs.append((r, res))
+            if on_result is not None:
+                on_result(r, res[0], res[1], res[3])
+    for r, (ok, _secs, leaves, why) in pairs:
+        out["leaves"] = int(out["leaves"]) + leaves  # type: ignore[call-overload]
+        if ok:
+            out["accepted"] = int(out["accepted"]) + 1  # type: ignore[call-overload]
+        else:
+            out["rejected"] = int(out["rejected"]) + 1  # type: ignore[call-overload]
+            rejections.append(f"{r.onnx} {r.vnnlib}: {why}")
+    out["seconds"] = round(time.perf_counter() - t0, 3)
+    out["rejections"] = rejections
+    return out
