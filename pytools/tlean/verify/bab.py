@@ -337,7 +337,7 @@ def _input_split(
             for j, i in enumerate(op):
                 if v2[j] > val[i]:
                     lb[i], val[i] = lb2[j], v2[j]
-                    alphas[i] = [a[j].detach().numpy() for a in al]
+                    alphas[i] = [a[j].detach().numpy().copy() for a in al]  # not views of the batch
         opn = val <= 0
         if opn.any():
             wl = np.where(worst[:, :, None], lam, 0.0).sum(axis=1)
