@@ -373,15 +373,9 @@ def _input_split(
     per_box = 0.0
     while heap:
         stats["leaves"] = len(tree.leaf)
-        take = min(len(heap), opts.input_batch)
-        if deadline is not None:
-            left = deadline - time.perf_counter()
-            take = min(take, int(left / (2 * per_box + 1e-9)))
-            if take < 1:
-                return "timeout", None
-        if len(tree.leaf) + len(heap) > opts.max_leaves:
-            stats["stop"] = "node limit"
-            return "unknown", None
+        take, stop = _round_size(len(heap), opts.input_batch, deadline, per_box, len(tree.leaf), opts, stats)
+        if stop is not None:
+            return stop, None
         t_round = time.perf_counter()
         # per parent: one or two candidate splits, each two children, all bounded in one batch
         plan: list[tuple[int, list[tuple[int, float, int]]]] = []  # nid, [(dim, value, first child row)]
@@ -535,15 +529,9 @@ def _relu_split(
         return "sat", None
     per_dom = 0.0
     while heap:
-        take = min(len(heap), opts.relu_batch)
-        if deadline is not None:
-            left = deadline - time.perf_counter()
-            take = min(take, int(left / (2 * per_dom + 1e-9)))
-            if take < 1:
-                return "timeout", None
-        if len(tree.leaf) + len(heap) > opts.max_leaves:
-            stats["stop"] = "node limit"
-            return "unknown", None
+        take, stop = _round_size(len(heap), opts.relu_batch, deadline, per_dom, len(tree.leaf), opts, stats)
+        if stop is not None:
+            return stop, None
         t_round = time.perf_counter()
         parents = [doms.pop(heapq.heappop(heap)[1]) for _ in range(take)]
         csig: list[list[np.ndarray]] = [[] for _ in range(nrel)]
@@ -603,6 +591,24 @@ def _relu_split(
             if wit.found is not None:
                 return "sat", None
     return "unsat", tree
+
+
+def _round_size(
+    n_open: int, batch: int, deadline: float | None, per: float, n_leaves: int, opts: BabOptions,
+    stats: dict[str, Any],
+) -> tuple[int, str | None]:
+    """How many open sub-problems the next round takes, or the verdict that stops the search:
+    ``timeout`` when the time left fits none (at ``2 × per`` seconds each), ``unknown`` past the
+    node limit."""
+    take = min(n_open, batch)
+    if deadline is not None:
+        take = min(take, int((deadline - time.perf_counter()) / (2 * per + 1e-9)))
+        if take < 1:
+            return 0, "timeout"
+    if n_leaves + n_open > opts.max_leaves:
+        stats["stop"] = "node limit"
+        return 0, "unknown"
+    return take, None
 
 
 def _lookahead(
