@@ -72,6 +72,18 @@ class Chain:
     absW: list[Any] = field(default_factory=list)
     Wp: list[Any] = field(default_factory=list)
     Wn: list[Any] = field(default_factory=list)
+    _cast: dict[str, tuple[list[Any], list[Any], list[Any]]] = field(default_factory=dict, repr=False)
+
+    def weights(self, dtype: Any) -> tuple[list[Any], list[Any], list[Any]]:
+        """``(W, b, |W|)`` in ``dtype`` (float64: the exact ones; float32 copies are cached and
+        only used where nothing rigorous is computed)."""
+        if dtype == F64:
+            return self.W, self.b, self.absW
+        key = str(dtype)
+        if key not in self._cast:
+            self._cast[key] = ([w.to(dtype) for w in self.W], [v.to(dtype) for v in self.b],
+                               [w.to(dtype) for w in self.absW])
+        return self._cast[key]
 
     @property
     def n_relu(self) -> int:
@@ -312,18 +324,21 @@ def backward(
     multipliers (entries where ``sigma`` is 0 are ignored). Returns (bound [B, R], Λ over x').
     """
     B, R = lam.shape[0], lam.shape[1]
-    delta = torch.zeros((B, R), dtype=F64)
+    dt = lam.dtype  # float32 only on the non-rigorous path (:func:`optimise`)
+    assert dt == F64 or not rigorous
+    W_, b_, aW_ = net.weights(dt)
+    delta = torch.zeros((B, R), dtype=dt)
     for j in range(top, -1, -1):
         if j < top:  # Λ is over h_j: pass relu j, then β on z_j
             lz, u = bounds[j]
             sig = P.sigma[j]
             active, inactive, unstable, s = relax(lz, u, sig)
-            act = active.to(F64)[:, None, :]
-            unf = unstable.to(F64)[:, None, :]
+            act = active.to(dt)[:, None, :]
+            unf = unstable.to(dt)[:, None, :]
             if alpha is not None and alpha[j] is not None:
                 cpos = act + unf * alpha[j]
             else:
-                cpos = act + unf * (u > -lz).to(F64)[:, None, :]
+                cpos = act + unf * (u > -lz).to(dt)[:, None, :]
             cneg = act + unf * s[:, None, :]
             new = lam * torch.where(lam >= 0, cpos, cneg)
             nl = torch.where(unstable, (-lz).clamp(min=0), torch.zeros_like(lz))  # -l >= 0 where it is used
@@ -339,7 +354,7 @@ def backward(
             delta = _acc(delta, val, err, rigorous)
             lam = new
             if beta is not None and beta[j] is not None:
-                sgn = sig.to(F64)[:, None, :]
+                sgn = sig.to(dt)[:, None, :]
                 lam = lam - beta[j] * sgn
                 labs = None
                 if rigorous:
@@ -347,7 +362,7 @@ def backward(
         else:
             labs = None
         # affine step through layer j: Λ over z_j -> over h_{j-1} (or x')
-        W, b, aW = net.W[j], net.b[j], net.absW[j]
+        W, b, aW = W_[j], b_[j], aW_[j]
         val = torch.einsum("brn,n->br", lam, b)
         # |h_{j-1}| <= max(u, 0); |x'| <= max(|lo|, |hi|)
         m = bounds[j - 1][1].clamp(min=0) if j > 0 else torch.maximum(P.lo.abs(), P.hi.abs())
@@ -374,17 +389,22 @@ def backward(
     return delta, (lam if want_input_lam else None)
 
 
-def _chunked_backward(net: Chain, rows: Any, k: int, P: Problems, bounds: list[tuple[Any, Any]]) -> Any:
+def _chunked_backward(
+    net: Chain, rows: Any, k: int, P: Problems, bounds: list[tuple[Any, Any]], alpha: list[Any] | None = None,
+    rigorous: bool = True,
+) -> Any:
     """:func:`backward` over batch chunks of at most ~4M coefficients at the widest layer."""
     width = max([P.lo.shape[1]] + net.widths[:k])
     per = max(1, int(4_000_000 // max(1, rows.shape[1] * width)))
     if per >= P.size:
-        return backward(net, rows, k, P, bounds)[0]
+        return backward(net, rows, k, P, bounds, alpha=alpha, rigorous=rigorous)[0]
     out = []
     for a in range(0, P.size, per):
         sl = slice(a, a + per)
         Pc = Problems(P.lo[sl], P.hi[sl], [s[sl] for s in P.sigma])
-        out.append(backward(net, rows[sl], k, Pc, [(lo[sl], hi[sl]) for lo, hi in bounds])[0])
+        ac = None if alpha is None else [None if x is None else x[sl] for x in alpha]
+        out.append(backward(net, rows[sl], k, Pc, [(lo[sl], hi[sl]) for lo, hi in bounds], alpha=ac,
+                            rigorous=rigorous)[0])
     return torch.cat(out)
 
 
@@ -399,7 +419,8 @@ def ibp_layer(net: Chain, j: int, P: Problems, bounds: list[tuple[Any, Any]]) ->
         lo = torch.where(sig < 0, torch.zeros_like(lo), lo)
     mid = (lo + hi) * 0.5
     rad = _up(torch.maximum(hi - mid, mid - lo))
-    W, aW, b = net.W[j], net.absW[j], net.b[j]
+    Ws, bs, aWs = net.weights(lo.dtype)
+    W, aW, b = Ws[j], aWs[j], bs[j]
     zc = mid @ W.T + b
     zr = rad @ aW.T
     n = W.shape[1]
@@ -411,38 +432,43 @@ def ibp_layer(net: Chain, j: int, P: Problems, bounds: list[tuple[Any, Any]]) ->
 def intermediate_bounds(
     net: Chain,
     P: Problems,
-    start: int = 0,
+    start: Any = 0,
     old: list[tuple[Any, Any]] | None = None,
     inherit: list[tuple[Any, Any]] | None = None,
+    slopes: list[list[Any]] | None = None,
+    rigorous: bool = True,
 ) -> list[tuple[Any, Any]]:
-    """Standard-rule CROWN ∨ IBP bounds of every relu layer's input, intersected with the splits.
+    """CROWN ∨ IBP bounds of every relu layer's input, intersected with the splits.
 
-    Layers ``< start`` are taken from ``old`` (then re-intersected with the splits). ``inherit``
-    ([B, n_k] per layer): bounds already established on a superset of each sub-problem (an
-    ancestor's, ``docs/certificate.md`` "Inherited bounds"); every layer is intersected with them.
+    Layers ``< start`` are taken from ``old`` (then re-intersected with the splits); ``start`` is
+    an int or a [B] integer tensor (per sub-problem). A re-bounded layer is intersected with
+    ``old`` too. ``inherit`` ([B, n_k] per layer): bounds already established on a superset of
+    each sub-problem (an ancestor's, ``docs/certificate.md`` "Inherited bounds"); every layer is
+    intersected with them. ``slopes[k][j]`` ([2 n_k, n_j]): the lower-line slopes of relu ``j``
+    for the lower (rows ``0..n_k-1``) and upper (rows ``n_k..``) bounds of relu ``k``'s input,
+    as in a certificate's ``alpha_for``; None (all, or one entry): the standard rule.
+    ``rigorous=False`` (with float32 tensors, say): estimates that only rank candidates.
     """
+    B = P.size
+    st = torch.as_tensor(start).expand(B) if old is not None else torch.zeros(B, dtype=torch.long)
     bounds: list[tuple[Any, Any]] = []
     for k in range(net.n_relu):
-        if k < start and old is not None:
+        redo = st <= k
+        if old is not None and not bool(redo.any()):
             lz, u = old[k]
+        elif bool(redo.all()):
+            lz, u = _layer_bounds(net, k, P, bounds, None if old is None else old[k],
+                                  None if inherit is None else inherit[k], slopes, rigorous)
         else:
-            lz, u = ibp_layer(net, k, P, bounds)
-            if k > 0:
-                n = net.widths[k]
-                unst = (lz < 0) & (u > 0) & (P.sigma[k] == 0)
-                cnt = unst.sum(dim=1)
-                m = int(cnt.max()) if cnt.numel() else 0
-                if m:
-                    order = torch.argsort((~unst).to(torch.int8), dim=1, stable=True)
-                    idx = order[:, :m]  # [B, m]: each problem's unstable neurons first
-                    valid = torch.arange(m)[None, :] < cnt[:, None]
-                    eye = torch.eye(n, dtype=F64)[idx]  # [B, m, n]
-                    rows = torch.cat([eye, -eye], dim=1)
-                    lb = _chunked_backward(net, rows, k, P, bounds)
-                    l0 = torch.gather(lz, 1, idx)
-                    u0 = torch.gather(u, 1, idx)
-                    lz = lz.clone().scatter_(1, idx, torch.where(valid, torch.maximum(l0, lb[:, :m]), l0))
-                    u = u.clone().scatter_(1, idx, torch.where(valid, torch.minimum(u0, -lb[:, m:]), u0))
+            ix = torch.nonzero(redo)[:, 0]
+            Ps = Problems(P.lo[ix], P.hi[ix], [s[ix] for s in P.sigma])
+            bs = [(a[ix], b[ix]) for a, b in bounds]
+            assert old is not None
+            nl, nu = _layer_bounds(net, k, Ps, bs, (old[k][0][ix], old[k][1][ix]),
+                                   None if inherit is None else (inherit[k][0][ix], inherit[k][1][ix]), slopes,
+                                   rigorous)
+            lz = old[k][0].clone().index_copy_(0, ix, nl)
+            u = old[k][1].clone().index_copy_(0, ix, nu)
         if inherit is not None:
             lz, u = torch.maximum(lz, inherit[k][0]), torch.minimum(u, inherit[k][1])
         sig = P.sigma[k]
@@ -450,6 +476,41 @@ def intermediate_bounds(
         lz = torch.where(sig > 0, torch.maximum(lz, torch.zeros_like(lz)), lz)
         bounds.append((lz, u))
     return bounds
+
+
+def _layer_bounds(
+    net: Chain, k: int, P: Problems, bounds: list[tuple[Any, Any]], old: tuple[Any, Any] | None,
+    inherit: tuple[Any, Any] | None, slopes: list[list[Any]] | None, rigorous: bool = True,
+) -> tuple[Any, Any]:
+    """IBP ∩ ``old`` ∩ ``inherit`` of relu ``k``'s input, then a backward pass for the neurons
+    still unstable and not split."""
+    lz, u = ibp_layer(net, k, P, bounds)
+    # what is already known decides which neurons are worth a backward pass
+    for ref in [r for r in (old, inherit) if r is not None]:
+        lz, u = torch.maximum(lz, ref[0]), torch.minimum(u, ref[1])
+    if k == 0:
+        return lz, u
+    n = net.widths[k]
+    unst = (lz < 0) & (u > 0) & (P.sigma[k] == 0)
+    cnt = unst.sum(dim=1)
+    m = int(cnt.max()) if cnt.numel() else 0
+    if not m:
+        return lz, u
+    order = torch.argsort((~unst).to(torch.int8), dim=1, stable=True)
+    idx = order[:, :m]  # [B, m]: each problem's unstable neurons first
+    valid = torch.arange(m)[None, :] < cnt[:, None]
+    eye = torch.eye(n, dtype=lz.dtype)[idx]  # [B, m, n]
+    rows = torch.cat([eye, -eye], dim=1)
+    al = None
+    if slopes is not None:
+        sel = torch.cat([idx, idx + n], dim=1)  # [B, 2m]
+        al = [None if slopes[k][j] is None else slopes[k][j][sel].to(lz.dtype) for j in range(k)]
+    lb = _chunked_backward(net, rows, k, P, bounds, alpha=al, rigorous=rigorous)
+    l0 = torch.gather(lz, 1, idx)
+    u0 = torch.gather(u, 1, idx)
+    lz = lz.clone().scatter_(1, idx, torch.where(valid, torch.maximum(l0, lb[:, :m]), l0))
+    u = u.clone().scatter_(1, idx, torch.where(valid, torch.minimum(u0, -lb[:, m:]), u0))
+    return lz, u
 
 
 def _concretise(w: Any, c: Any, mid: Any, rad: Any, upper: bool) -> Any:
@@ -561,16 +622,30 @@ def optimise(
     use_beta: bool = True,
     init_alpha: list[Any] | None = None,
     init_beta: list[Any] | None = None,
+    dtype: Any = None,
 ) -> tuple[list[Any], list[Any] | None]:
-    """Adam ascent on α (and β where splits exist) for the spec rows; returns the best found."""
+    """Adam ascent on α (and β where splits exist) for the spec rows; returns the best found.
+
+    The ascent runs in ``dtype`` (default float32: half the memory traffic of float64 and about
+    twice the speed on a CPU; only the search direction depends on it). The slopes and
+    multipliers come back in float64, for the caller's rigorous pass.
+    """
+    dt = torch.float32 if dtype is None else dtype
     B, R = P.size, C.shape[0]
+    P = Problems(P.lo.to(dt), P.hi.to(dt), P.sigma)
+    bounds = [(lz.to(dt), u.to(dt)) for lz, u in bounds]
+    C, d = C.to(dt), d.to(dt)
+    if init_alpha is not None:
+        init_alpha = [a.to(dt) for a in init_alpha]
+    if init_beta is not None:
+        init_beta = [b.to(dt) for b in init_beta]
     alphas = []
     for k in range(net.n_relu):
         lz, u = bounds[k]
         if init_alpha is not None:
             a0 = init_alpha[k].detach().clone()
         else:
-            a0 = (u > -lz).to(F64)[:, None, :].expand(B, R, -1).clone()
+            a0 = (u > -lz).to(dt)[:, None, :].expand(B, R, -1).clone()
         alphas.append(a0.requires_grad_(True))
     betas = None
     if use_beta and any(bool((s != 0).any()) for s in P.sigma):
@@ -579,12 +654,12 @@ def optimise(
             if init_beta is not None:
                 b0 = init_beta[k].detach().clone()
             else:
-                b0 = torch.zeros((B, R, net.widths[k]), dtype=F64)
+                b0 = torch.zeros((B, R, net.widths[k]), dtype=dt)
             betas.append(b0.requires_grad_(True))
     groups = [(alphas, lr_alpha)] + ([(betas, lr_beta)] if betas is not None else [])
     mom = [[(torch.zeros_like(t), torch.zeros_like(t)) for t in g] for g, _ in groups]
     b1, b2 = 0.9, 0.999
-    best = torch.full((B, R), -math.inf, dtype=F64)
+    best = torch.full((B, R), -math.inf, dtype=dt)
     best_a = [a.detach().clone() for a in alphas]
     best_b = None if betas is None else [b.detach().clone() for b in betas]
     for it in range(1, iters + 1):
@@ -618,5 +693,5 @@ def optimise(
             if betas is not None:
                 for bt, sg in zip(betas, P.sigma, strict=True):
                     bt.clamp_(min=0.0)
-                    bt.mul_((sg != 0).to(F64)[:, None, :])
-    return best_a, best_b
+                    bt.mul_((sg != 0).to(dt)[:, None, :])
+    return [a.to(F64) for a in best_a], None if best_b is None else [b.to(F64) for b in best_b]

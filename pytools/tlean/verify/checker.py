@@ -483,6 +483,15 @@ def _relu_pass(
     return new_lam, new_const, den * Q, inactive
 
 
+#: The derived bound of a row :func:`_derive` was not asked for (below every float claim).
+_NEG = Fraction(-(2**1100))
+
+
+def _rows_of(alphas: list[tuple[IntArray, int] | None], rows: list[int]) -> list[tuple[IntArray, int] | None]:
+    """Per-row slopes (``[rows, n_j]`` numerators) restricted to ``rows``."""
+    return [None if a is None else (a[0][rows], a[1]) for a in alphas]
+
+
 def _lower_bounds(
     layers: list[Layer],
     k: int,
@@ -550,6 +559,10 @@ class PathState:
     #: per relu layer, bounds ``(lower, upper)`` of its input verified at an ancestor split node
     #: (``bounds``) and so valid on this node's set; empty: none
     inherited: tuple[tuple[tuple[Fraction, ...], tuple[Fraction, ...]] | None, ...] = ()
+    #: per relu layer ``k``, the intermediate slopes (``alpha_for``, decoded as
+    #: :func:`_intermediate_alphas` returns them) of the nearest ancestor node bounds that carry
+    #: any: used for an owner whose own relus carry none; empty: none
+    slopes: tuple[Any, ...] = ()
 
 
 def _phases(path: PathState, layers: list[Layer]) -> list[np.ndarray]:
@@ -627,7 +640,9 @@ def _check_relus(
         ) and all(ku is not None and cu >= ku for cu, ku in zip(cus, known[1], strict=True)):
             pass  # every claim is implied by what the path already established
         else:
-            best = _derive(owner, where, k, layers, region, bounds, path, phases, memo, lower, upper)
+            need = [i for i, c in enumerate(cls) if known is None or known[0][i] is None or c > known[0][i]]
+            need += [n + i for i, c in enumerate(cus) if known is None or known[1][i] is None or c < known[1][i]]
+            best = _derive(owner, where, k, layers, region, bounds, path, phases, memo, lower, upper, need)
             if known is not None:
                 for i in range(n):
                     kl, ku = known[0][i], known[1][i]
@@ -651,34 +666,55 @@ def _check_relus(
 def _derive(
     owner: Any, where: str, k: int, layers: list[Layer], region: _Box, bounds: list[_Relu], path: PathState,
     phases: list[np.ndarray], memo: dict[Any, Any] | None, lower: tuple[IntArray, int], upper: tuple[IntArray, int],
+    need: list[int],
 ) -> list[Fraction]:
-    """The checker's lower bounds of ``[z_k; -z_k]`` on the path's set (before inherited bounds)."""
+    """The checker's lower bounds of ``[z_k; -z_k]`` on the path's set (before inherited bounds).
+
+    Only the rows ``need`` are derived (the claims the path's known bounds do not imply); the
+    others get :data:`_NEG`, below every claim, and the caller's known bounds decide them.
+    """
     L = layers[k]
     n = L.A.shape[0]
     ialphas = _intermediate_alphas(owner, where, k, layers)
-    key = (k, owner.region.lower.data, owner.region.upper.data) + tuple(
+    if ialphas is None and k < len(path.slopes):
+        ialphas = path.slopes[k]  # the nearest ancestor node bounds' alpha_for
+    best: list[Fraction] = [_NEG] * (2 * n)
+    if not need:
+        return best
+    lam = np.concatenate([L.A, -L.A])[need]
+    const = np.concatenate([L.b, -L.b])[need]
+    key = (k, tuple(need), owner.region.lower.data, owner.region.upper.data) + tuple(
         (e.lower.data, e.upper.data, phases[j].tobytes()) for j, e in enumerate(owner.relus[:k])
     )
-    lam = np.concatenate([L.A, -L.A])
-    const = np.concatenate([L.b, -L.b])
     if ialphas is not None:
         # the certificate's slopes for these bounds (alpha_for), and the standard rule only for
         # the rows they do not verify: accepts exactly when the better of the two (and IBP) does
-        best = _lower_bounds(layers, k, lam, const, L.D, region, bounds, ialphas)
+        inherited = k < len(path.slopes) and ialphas is path.slopes[k]
+        akey = ("alpha_for",) + key
+        if inherited and memo is not None and akey in memo:  # the same slopes for the whole tree
+            sub = list(memo[akey])
+        else:
+            sub = _lower_bounds(layers, k, lam, const, L.D, region, bounds, _rows_of(ialphas, need))
+            if inherited and memo is not None:
+                if len(memo) >= MEMO_SIZE:
+                    memo.pop(next(iter(memo)))
+                memo[akey] = tuple(sub)
         claims = _frac_list(*lower) + [-v for v in _frac_list(*upper)]
-        need = [i for i, (c, v) in enumerate(zip(claims, best, strict=True)) if c > v]
-        if need:
-            std = _lower_bounds(layers, k, lam[need], const[need], L.D, region, bounds, None)
-            for i, v in zip(need, std, strict=True):
-                best[i] = max(best[i], v)
+        redo = [r for r, (i, v) in enumerate(zip(need, sub, strict=True)) if claims[i] > v]
+        if redo:
+            std = _lower_bounds(layers, k, lam[redo], const[redo], L.D, region, bounds, None)
+            for r, v in zip(redo, std, strict=True):
+                sub[r] = max(sub[r], v)
     elif memo is not None and key in memo:
-        best = list(memo[key])
+        sub = list(memo[key])
     else:
-        best = _lower_bounds(layers, k, lam, const, L.D, region, bounds, None)
+        sub = _lower_bounds(layers, k, lam, const, L.D, region, bounds, None)
         if memo is not None:
             if len(memo) >= MEMO_SIZE:
                 memo.pop(next(iter(memo)))  # the oldest entry
-            memo[key] = tuple(best)
+            memo[key] = tuple(sub)
+    for i, v in zip(need, sub, strict=True):
+        best[i] = v
     for kk, i, sigma in path.splits:
         if kk != k:
             continue
@@ -848,7 +884,10 @@ def _node_bounds(
             lo = [max(a, b) for a, b in zip(lo, old[0], strict=True)]
             up = [min(a, b) for a, b in zip(up, old[1], strict=True)]
         inh.append((tuple(lo), tuple(up)))
-    return PathState(path.lower, path.upper, path.splits, tuple(inh))
+    slopes = path.slopes
+    if any(e.alpha_for for e in nb.relus):
+        slopes = tuple(_intermediate_alphas(nb, where, k, layers) for k in range(len(nb.relus)))
+    return PathState(path.lower, path.upper, path.splits, tuple(inh), slopes)
 
 
 def check_proof(proof: Any, where: str, layers: list[Layer], n_in: int, spec_box: Any, res: CheckResult) -> None:
@@ -887,8 +926,8 @@ def check_proof(proof: Any, where: str, layers: list[Layer], n_in: int, spec_box
                 raise Rejected(f"{w}.value", f"{float(v)!r} is outside the path region's bounds of input {d}")
             up = path.upper[:d] + (v,) + path.upper[d + 1 :]
             lo = path.lower[:d] + (v,) + path.lower[d + 1 :]
-            kids = [PathState(path.lower, up, path.splits, path.inherited),
-                    PathState(lo, path.upper, path.splits, path.inherited)]
+            kids = [PathState(path.lower, up, path.splits, path.inherited, path.slopes),
+                    PathState(lo, path.upper, path.splits, path.inherited, path.slopes)]
         else:
             k = relu_layer.get(node.node)
             if k is None:
@@ -898,7 +937,8 @@ def check_proof(proof: Any, where: str, layers: list[Layer], n_in: int, spec_box
                     f"{w}.index", f"neuron {node.index} but relu node {node.node} has {layers[k].A.shape[0]}"
                 )
             kids = [
-                PathState(path.lower, path.upper, path.splits + ((k, node.index, sigma),), path.inherited)
+                PathState(path.lower, path.upper, path.splits + ((k, node.index, sigma),), path.inherited,
+                          path.slopes)
                 for sigma in (-1, 1)
             ]
         for c in (1, 0):
