@@ -611,3 +611,26 @@ def test_random_sweep_accepts_only_true_properties(tmp_path: Path) -> None:
         write_spec(false_sp, lo, hi, [[({0: 1.0, 1: -1.0}, float(ys[0, 0] - ys[0, 1]) + 1e-3)]], n_out=2)
         C.write_cert(build_cert(mp, false_sp, layers, lower_override=lambda v: np.abs(v) + 1e-3), cp)
         assert not check_certificate(mp, false_sp, cp).accepted
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_dot_equals_python_integer_arithmetic(seed: int) -> None:
+    """The checker's limb-split float64 products give exactly the Python-int dot product."""
+    from tlean.verify.checker import _exact_dot
+
+    rng = np.random.default_rng(seed)
+    shapes = [(5, 784, 30), (3, 256, 1), (1, 7, 9), (4, 50, 50)]
+    R, N, M = shapes[seed % len(shapes)]
+    bits_x, bits_y = [(150, 45), (300, 45), (60, 60), (1, 1), (0, 45), (2000, 30)][seed]
+
+    def big(shape: tuple[int, ...], bits: int) -> np.ndarray:
+        vals = [int(rng.integers(-1, 2)) * (int.from_bytes(rng.bytes(bits // 8 + 1), "little") >> (7 - bits % 8))
+                for _ in range(int(np.prod(shape)))]
+        return np.array(vals, dtype=object).reshape(shape)
+
+    x, y, v = big((R, N), bits_x), big((N, M), bits_y), big((N,), bits_y)
+    x[0, :] = -(1 << bits_x) if bits_x else 0  # extremes, and a zero row or column
+    y[:, 0] = 0
+    got, want = _exact_dot(x, y), x.dot(y)
+    assert got.shape == want.shape and all(int(a) == int(b) for a, b in zip(got.flat, want.flat, strict=True))
+    assert all(int(a) == int(b) for a, b in zip(_exact_dot(x, v).flat, x.dot(v).flat, strict=True))

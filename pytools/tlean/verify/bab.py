@@ -11,10 +11,14 @@ bounds stage. Per spec box it runs one of two searches on the network's chain fo
 - **ReLU splitting** (image-sized inputs, e.g. mnistfc's 784), β-CROWN style: a sub-problem fixes
   the phases of some ReLU neurons; its bound uses the split constraints through the fixed
   relaxations, the intermediate bounds (the root's α-CROWN ones, inherited by every sub-problem
-  and intersected with its splits; ``BabOptions.recompute`` re-bounds later layers too), and
-  Lagrange multipliers β ≥ 0 optimised with the α slopes. The neuron split is chosen among the
-  ``lookahead`` unstable ones with the largest ``|Λ| · u (-l) / (u - l)`` (the BaBSR-like
-  intercept score, worst spec row) by bounding both children of each with the parent's α and β.
+  and intersected with its splits; ``BabOptions.refine``: after a split in layer ``k`` the
+  still unstable neurons of layers ``> k`` are re-bounded with the root's optimised slopes and
+  the sub-problem's own earlier bounds), and Lagrange multipliers β ≥ 0 optimised with the α
+  slopes. The neuron split is chosen among the ``lookahead`` unstable ones with the largest
+  ``|Λ| · u (-l) / (u - l)`` (the BaBSR-like intercept score, worst spec row) and the
+  ``lookahead_per_layer`` best of each layer by bounding both children of each (re-bounded as
+  the search will, with the parent's α and β). The score alone favours the last layer, whose
+  splits change no other bound; an early split re-bounds every layer after it.
   A sub-problem with every phase fixed gets a long β optimisation (exact in the limit: the
   network is affine there), which closes it or yields a candidate counterexample.
 
@@ -50,6 +54,9 @@ from tlean.verify.spec import InputBox, Spec
 
 #: Inputs up to this size are split by input; larger ones by ReLU.
 INPUT_SPLIT_MAX_DIM = 16
+#: ReLU splitting: networks with at least this many relu layers get the per-layer lookahead
+#: candidates (``BabOptions.lookahead_per_layer``), bounded re-bounded as the search will.
+DEEP_RELU_LAYERS = 3
 
 
 @dataclass
@@ -73,8 +80,9 @@ class BabOptions:
     #: ReLU splitting: candidate neurons (best intercept scores) whose two children are bounded
     #: with the parent's slopes and multipliers to pick the split (1: the score alone)
     lookahead: int = 4
-    #: ReLU splitting: also candidates, the best this many neurons of every relu layer by score
-    #: (256x4 prop_13_0.03: 3 sub-problems instead of a timeout, with ``refine``)
+    #: ReLU splitting: also candidates, the best this many neurons of every relu layer by score,
+    #: for networks of at least ``DEEP_RELU_LAYERS`` relu layers (256x4 prop_13_0.03: 3
+    #: sub-problems instead of a timeout, with ``refine``)
     lookahead_per_layer: int = 2
     #: ReLU splitting: β steps for a sub-problem with every neuron's phase fixed
     fixed_iters: int = 200
@@ -360,8 +368,9 @@ def _input_split(
             # α-CROWN on the spec rows of the sub-boxes CROWN leaves open (intermediate bounds kept)
             Po = bc.Problems(P.lo[op], P.hi[op], [x[op] for x in P.sigma])
             bo = [(lz[op], u[op]) for lz, u in bt]
+            # float64: small networks gain nothing from float32 (and ACAS Xu was measured so)
             al, _ = bc.optimise(net, Po, bo, rows.C, rows.d, iters=opts.input_alpha_iters, use_beta=False,
-                                lr_alpha=0.2)
+                                lr_alpha=0.2, dtype=bc.F64)
             with torch.no_grad():
                 lb2 = bc.spec_bounds(net, Po, bo, rows.C, rows.d, alpha=al)[0].numpy()
             v2 = _value(lb2, rows)
@@ -481,6 +490,9 @@ def _relu_split(
     inh: list[tuple[Any, Any]] | None = None
     root_af: list[Any] | None = None
     slopes: list[list[Any]] | None = None
+    # per-layer candidates, judged re-bounded: measured to decide 256x4 instances a timeout left
+    # open, and to slow 256x2 prop_3_0.03 down past its timeout (its splits are mostly in layer 0)
+    deep = nrel >= DEEP_RELU_LAYERS
     if opts.root_alpha:
         # every sub-problem inherits these (the root split carries them in the certificate)
         inh, root_relus = _root_bounds(wit.fm, box, net, deadline)
@@ -575,7 +587,7 @@ def _relu_split(
         meta: list[tuple[int, list[tuple[int, int, int]]]] = []
         cst: list[int] = []  # per child: the first layer to re-bound
         picks = _lookahead(net, parents, [scores.pop(d.nid) for d in parents], rows, tlo, thi, opts.lookahead,
-                           opts.lookahead_per_layer, slopes)
+                           *((opts.lookahead_per_layer, slopes) if deep else (0, None)))
         for d, (k, idx) in zip(parents, picks, strict=True):
             if k < 0:
                 # no unstable neuron left: the set is a polytope on which the network is affine;
@@ -659,9 +671,10 @@ def _lookahead(
     """Per parent the neuron ``(layer, index)`` to split (``(-1, -1)``: none is unstable).
 
     The ``K`` neurons with the best scores, and the ``per_layer`` best of each relu layer, are
-    candidates; each one's two children are bounded (float, not rigorous: this only ranks) with
-    the parent's bounds, the split neuron's bound set to 0 on its side, and the parent's α and β;
-    the candidate whose worse child is best wins.
+    candidates; each one's two children are bounded (float32, not rigorous: this only ranks)
+    with the parent's bounds, the split neuron's bound set to 0 on its side, the layers after
+    it re-bounded with ``slopes`` (when refining, as the search then bounds the children), and
+    the parent's α and β; the candidate whose worse child is best wins.
     """
     torch = bc.TORCH
     nrel = net.n_relu

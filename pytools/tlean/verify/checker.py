@@ -483,6 +483,50 @@ def _relu_pass(
     return new_lam, new_const, den * Q, inactive
 
 
+def _limbs(a: IntArray, b: int) -> list[np.ndarray]:
+    """``a`` (integers) as float64 arrays ``L_i`` with ``a = Σ_i L_i 2^(b i)`` and ``|L_i| < 2^b``
+    (the sign of each entry on all of its limbs): every limb value is an exact float64."""
+    sign = np.where(a < 0, -1, 1)
+    mag = np.abs(a)
+    mask = (1 << b) - 1
+    out = []
+    while True:
+        limb = (mag & mask) * sign
+        out.append(limb.astype(np.float64))
+        mag = mag >> b
+        if not mag.any():
+            return out
+
+
+def _exact_dot(x: IntArray, y: IntArray) -> IntArray:
+    """``x.dot(y)`` for arrays of Python ints, exactly, through float64 matrix products of limbs.
+
+    With limbs of ``b`` bits and ``n`` terms per sum, each limb product's entries are sums of
+    ``n`` integers below ``2^(2b)`` in magnitude; ``n 2^(2b) <= 2^53`` makes every partial sum an
+    integer float64 represents exactly, whatever the order of summation (or FMA) the matrix
+    product uses. The products of one total shift are added in int64 (fewer than ``2^9`` of them,
+    each below ``2^53``), then shifted and added as Python ints.
+    """
+    n = int(x.shape[-1])
+    if x.size == 0 or y.size == 0 or n == 0:
+        return np.asarray(x.dot(y), dtype=object)
+    b = (53 - n.bit_length()) // 2  # n < 2^bitlen(n): n 2^(2b) <= 2^53
+    if b < 8:
+        return np.asarray(x.dot(y), dtype=object)
+    xl, yl = _limbs(x, b), _limbs(y, b)
+    if len(xl) + len(yl) > 512:
+        return np.asarray(x.dot(y), dtype=object)
+    acc: dict[int, np.ndarray] = {}
+    for i, xi in enumerate(xl):
+        for j, yj in enumerate(yl):
+            p = np.matmul(xi, yj).astype(np.int64)
+            acc[i + j] = p if i + j not in acc else acc[i + j] + p
+    out: Any = 0
+    for t, v in acc.items():
+        out = out + (v.astype(object) << (b * t))
+    return np.asarray(out, dtype=object)
+
+
 #: The derived bound of a row :func:`_derive` was not asked for (below every float claim).
 _NEG = Fraction(-(2**1100))
 
@@ -525,8 +569,8 @@ def _lower_bounds(
             live = np.flatnonzero(~inactive)  # inactive neurons contribute nothing further back
             lam = lam[:, live]
             L = layers[j]
-            const = const * L.D + lam.dot(L.b[live])
-            lam = lam.dot(L.A[live])
+            const = const * L.D + _exact_dot(lam, L.b[live])
+            lam = _exact_dot(lam, L.A[live])
             den = den * L.D
             if j == 0:
                 break
