@@ -173,18 +173,7 @@ def _leaf_factory(
     def make() -> Any:
         from tlean.verify import cert as C
 
-        relus = []
-        for k, node in enumerate(net.relu_nodes):
-            lo, hi = bounds[k]
-            relus.append(
-                C.ReluBounds(
-                    node=node,
-                    lower=C.F64Array.of(np.where(np.isfinite(lo), lo, -1e308)),
-                    upper=C.F64Array.of(np.where(np.isfinite(hi), hi, 1e308)),
-                    alpha=None if alpha is None else C.F64Array.of(alpha[k]),
-                    alpha_for=None if alpha_for is None else alpha_for[k],
-                )
-            )
+        relus = _relu_entries(net, bounds, alpha, alpha_for)
         polys = []
         off = 0
         for s in sizes:
@@ -211,18 +200,29 @@ def _node_bounds_factory(
     def make() -> Any:
         from tlean.verify import cert as C
 
-        relus = [
-            C.ReluBounds(
-                node=node,
-                lower=C.F64Array.of(np.where(np.isfinite(lo), lo, -1e308)),
-                upper=C.F64Array.of(np.where(np.isfinite(hi), hi, 1e308)),
-            )
-            for node, (lo, hi) in zip(net.relu_nodes, bounds, strict=True)
-        ]
         return C.NodeBounds(region=C.Region(lower=C.F64Array.of(region[0]), upper=C.F64Array.of(region[1])),
-                            relus=relus)
+                            relus=_relu_entries(net, bounds))
 
     return make
+
+
+def _relu_entries(
+    net: bc.Chain, bounds: list[tuple[np.ndarray, np.ndarray]], alpha: list[np.ndarray] | None = None,
+    alpha_for: list[Any] | None = None,
+) -> list[Any]:
+    """The certificate's ``relus`` entries (infinite bounds written as ±1e308)."""
+    from tlean.verify import cert as C
+
+    return [
+        C.ReluBounds(
+            node=node,
+            lower=C.F64Array.of(np.where(np.isfinite(lo), lo, -1e308)),
+            upper=C.F64Array.of(np.where(np.isfinite(hi), hi, 1e308)),
+            alpha=None if alpha is None else C.F64Array.of(alpha[k]),
+            alpha_for=None if alpha_for is None else alpha_for[k],
+        )
+        for k, (node, (lo, hi)) in enumerate(zip(net.relu_nodes, bounds, strict=True))
+    ]
 
 
 # ------------------------------------------------------------------------------ spec rows
@@ -506,6 +506,8 @@ def _relu_split(
             relus=[e.model_copy(update={"alpha": None}) for e in root_relus],
         )
 
+    rebound = opts.recompute or slopes is not None  # children re-bound the layers after their split
+
     def evaluate(
         sig: list[np.ndarray], old: list[tuple[np.ndarray, np.ndarray]] | None, start: Any,
         a0: list[np.ndarray] | None, b0: list[np.ndarray] | None, iters: int, lr_beta: float = 0.05,
@@ -607,9 +609,9 @@ def _relu_split(
                     return "sat", None
                 stats["stop"] = "no neuron left to split"
                 return "unknown", None
-            redo = k + 1 if (opts.recompute or slopes is not None) else nrel
+            redo = k + 1 if rebound else nrel
             a, b = tree.split(d.nid, ("relu", net.relu_nodes[k], idx))
-            if want_cert and d.path and d.path[-1][0] + 1 < nrel and (opts.recompute or slopes is not None):
+            if want_cert and rebound and d.path and d.path[-1][0] + 1 < nrel:
                 # d's bounds were re-bounded after its own split (not only inherited ∩ splits):
                 # the subtree inherits them from this node (a descendant's own pass need not
                 # reproduce them)

@@ -449,6 +449,7 @@ def intermediate_bounds(
     as in a certificate's ``alpha_for``; None (all, or one entry): the standard rule.
     ``rigorous=False`` (with float32 tensors, say): estimates that only rank candidates.
     """
+    assert P.lo.dtype == F64 or not rigorous, "rigorous bounds need float64"
     B = P.size
     st = torch.as_tensor(start).expand(B) if old is not None else torch.zeros(B, dtype=torch.long)
     bounds: list[tuple[Any, Any]] = []

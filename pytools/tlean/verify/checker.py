@@ -735,14 +735,15 @@ def _derive(
         # the rows they do not verify: accepts exactly when the better of the two (and IBP) does
         inherited = k < len(path.slopes) and ialphas is path.slopes[k]
         akey = ("alpha_for",) + key
-        if inherited and memo is not None and akey in memo:  # the same slopes for the whole tree
-            sub = list(memo[akey])
+        hit = memo.get(akey) if inherited and memo is not None else None
+        if hit is not None and hit[0] is ialphas:  # the same inherited slopes (not just equal keys)
+            sub = list(hit[1])
         else:
             sub = _lower_bounds(layers, k, lam, const, L.D, region, bounds, _rows_of(ialphas, need))
             if inherited and memo is not None:
                 if len(memo) >= MEMO_SIZE:
                     memo.pop(next(iter(memo)))
-                memo[akey] = tuple(sub)
+                memo[akey] = (ialphas, tuple(sub))  # keeps the slopes alive: their id is not reused
         claims = _frac_list(*lower) + [-v for v in _frac_list(*upper)]
         redo = [r for r, (i, v) in enumerate(zip(need, sub, strict=True)) if claims[i] > v]
         if redo:
