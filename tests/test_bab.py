@@ -343,6 +343,80 @@ def test_refined_bounds_sit_on_split_nodes_and_leaves_inherit_the_root_slopes(
     assert not ok and field is not None and field.startswith(where + ".bounds.relus[2].lower[")
 
 
+def _sampled_child_minima(
+    net: bc.Chain, rows: B.Rows, d: B.Domain, k: int, i: int, xs: np.ndarray
+) -> tuple[float, float]:
+    """Per child of splitting ``(k, i)`` in ``d`` (inactive, active): the least spec value over
+    the sampled inputs ``xs`` that satisfy its splits (``inf`` when none does)."""
+    h = net.pre_point(xs)
+    ok_in = ok_act = np.ones(len(xs), dtype=bool)
+    for j in range(len(net.W)):
+        z = h @ net.W[j].numpy().T + net.b[j].numpy()
+        if j < net.n_relu:
+            s = d.sigma[j]
+            keep = np.all((s[None] == 0) | ((s[None] > 0) & (z >= 0)) | ((s[None] < 0) & (z <= 0)), axis=1)
+            ok_in, ok_act = ok_in & keep, ok_act & keep
+            if j == k:
+                ok_in, ok_act = ok_in & (z[:, i] <= 0), ok_act & (z[:, i] >= 0)
+            h = np.maximum(z, 0)
+        else:
+            h = z
+    val = B._value(h @ rows.C.numpy().T - rows.d.numpy()[None], rows)
+    return (float(val[ok_in].min()) if ok_in.any() else np.inf, float(val[ok_act].min()) if ok_act.any() else np.inf)
+
+
+@pytest.mark.parametrize("deep", [False, True])
+def test_lookahead_judgements_bound_each_sampled_child_from_below(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deep: bool
+) -> None:
+    """The split choice bounds both children of each candidate (on deep networks with the
+    layers after the split re-bounded): each value must be a lower bound of that child's spec
+    value, checked against sampled inputs that satisfy the child's splits (a swapped side shows
+    up as a value above the sampled minimum)."""
+    monkeypatch.setattr(B, "INPUT_SPLIT_MAX_DIM", 0)
+    monkeypatch.setattr(B, "DEEP_RELU_LAYERS", 3 if deep else 4)  # this network has 3 relu layers
+    model = mlp(tmp_path / "m.onnx", sizes=(6, 12, 12, 12, 2), seed=1)
+    # a small box: few unstable neurons, bounds within ~0.01 of the sampled minima, which differ
+    # between the two children by as much
+    spec, _ = _unsat_spec(model, 6, -0.05, 0.05, 0.002, tmp_path / "p.vnnlib")
+    seen: list[tuple[object, ...]] = []
+    judge = B._judge
+
+    def spy(net, parents, cands, rows, tlo, thi, slopes):  # type: ignore[no-untyped-def]
+        out = judge(net, parents, cands, rows, tlo, thi, slopes)
+        if len(seen) < 6:
+            seen.append((net, parents, cands, rows, slopes, out))
+        return out
+
+    monkeypatch.setattr(B, "_judge", spy)
+    assert B.bab_verify(model, spec, timeout=60).result == "unsat"
+    assert {s[4] is None for s in seen} == {not deep}  # re-bounded judgements on deep networks
+    xs = np.random.default_rng(3).uniform(-0.05, 0.05, (40_000, 6))
+    checked = 0
+    for net, parents, cands, rows, _, out in seen:
+        for (p, c), (v_in, v_act) in out.items():  # type: ignore[attr-defined]
+            k, i = cands[p][c]  # type: ignore[index]
+            m_in, m_act = _sampled_child_minima(net, rows, parents[p], k, i, xs)  # type: ignore[arg-type, index]
+            for v, m in ((v_in, m_in), (v_act, m_act)):
+                if np.isfinite(m):
+                    assert v <= m + 1e-4 * (1 + abs(m)), (k, i, v, m)
+                    checked += 1
+    assert checked > 50
+
+
+def test_search_threads_follow_the_environment_else_a_measurement(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(B.THREADS_ENV, "3")
+    assert B.search_threads() == 3
+    monkeypatch.setenv(B.THREADS_ENV, "not a number")  # ignored: measured instead
+    import os
+
+    n = B.search_threads()
+    assert 1 <= n <= min(8, len(os.sched_getaffinity(0)))
+    monkeypatch.delenv(B.THREADS_ENV)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})  # one usable core: one thread
+    assert B.search_threads() == 1
+
+
 @pytest.mark.parametrize("force_relu", [False, True])
 def test_sat_instances_end_with_a_confirmed_witness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      force_relu: bool) -> None:

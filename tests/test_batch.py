@@ -106,6 +106,20 @@ def test_batch_writes_results_csv_summary_and_report(tmp_path: Path) -> None:
     assert len(lines) == 1 and len(lines[0].attrib["points"].split()) == 1 + 2 * s.solved
 
 
+def test_batch_summary_paths_work_from_another_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch run with relative paths, its certificates checked from elsewhere (as
+    ``scripts/check_certs.py`` does, from the summary file alone)."""
+    from tlean.verify.batch import check_batch_certificates
+
+    inst, truth = _suite(tmp_path)
+    monkeypatch.chdir(inst.parent)
+    run_batch(inst.name, "out", truth=truth)
+    monkeypatch.chdir(tmp_path)
+    s = BatchSummary.model_validate_json((inst.parent / "out" / "summary.json").read_text())
+    c = check_batch_certificates(s)
+    assert (c["unsat"], c["accepted"], c["missing"]) == (1, 1, 0), c
+
+
 def test_batch_counts_wrong_answers_and_the_command_exits_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

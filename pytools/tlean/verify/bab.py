@@ -14,15 +14,18 @@ bounds stage. Per spec box it runs one of two searches on the network's chain fo
   and intersected with its splits; ``BabOptions.refine``: after a split in layer ``k`` the
   still unstable neurons of layers ``> k`` are re-bounded with the root's optimised slopes and
   the sub-problem's own earlier bounds), and Lagrange multipliers β ≥ 0 optimised with the α
-  slopes. The neuron split is chosen among the ``lookahead`` unstable ones with the largest
-  ``|Λ| · u (-l) / (u - l)`` (the BaBSR-like intercept score, worst spec row) and the
-  ``lookahead_per_layer`` best of each layer by bounding both children of each (re-bounded as
-  the search will, with the parent's α and β). The score alone favours the last layer, whose
-  splits change no other bound; an early split re-bounds every layer after it.
+  slopes. The neuron split is chosen among the ``lookahead`` (16) unstable ones with the largest
+  ``|Λ| · u (-l) / (u - l)`` (the BaBSR-like intercept score, worst spec row) by bounding both
+  children of each with the parent's α and β. On networks of ``DEEP_RELU_LAYERS`` or more relu
+  layers the candidates are fewer (``lookahead_deep``) plus the ``lookahead_per_layer`` best of
+  each layer, and their children are re-bounded as the search will: the score alone favours the
+  last layer, whose splits change no other bound, while an early split re-bounds every layer
+  after it.
   A sub-problem with every phase fixed gets a long β optimisation (exact in the limit: the
   network is affine there), which closes it or yields a candidate counterexample.
 
-Both are best-first (the worst bound first) and check the clock between batches. A sub-problem
+Both are best-first (the worst bound first) and check the clock between batches; they run on
+as many torch threads as measure faster (:func:`search_threads`, again every 15 s). A sub-problem
 is closed when every violation polytope of the box has a row with a rigorous lower bound ``> 0``
 (or its constraints are contradictory). Candidate points (sub-box centres, the minimisers of the
 worst linear bounds) are evaluated in float and, when they look violating, confirmed with
@@ -41,6 +44,7 @@ check-cert`` re-derives every leaf exactly. ``sat`` rests on the confirmation re
 from __future__ import annotations
 
 import heapq
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -78,10 +82,15 @@ class BabOptions:
     #: optimised intermediate slopes (needs ``root_alpha``)
     refine: bool = True
     #: ReLU splitting: candidate neurons (best intercept scores) whose two children are bounded
-    #: with the parent's slopes and multipliers to pick the split (1: the score alone)
-    lookahead: int = 4
+    #: with the parent's bounds, slopes and multipliers to pick the split (1: the score alone),
+    #: on networks of fewer than ``DEEP_RELU_LAYERS`` relu layers (256x2 ``prop_3_0.03``: 85 s
+    #: with 4, 15 s with 16; 32 measured slower again)
+    lookahead: int = 16
+    #: the same on networks of at least ``DEEP_RELU_LAYERS`` relu layers, whose candidates'
+    #: children are bounded re-bounded (costlier)
+    lookahead_deep: int = 4
     #: ReLU splitting: also candidates, the best this many neurons of every relu layer by score,
-    #: for networks of at least ``DEEP_RELU_LAYERS`` relu layers (256x4 prop_13_0.03: 3
+    #: on networks of at least ``DEEP_RELU_LAYERS`` relu layers (256x4 prop_13_0.03: 3
     #: sub-problems instead of a timeout, with ``refine``)
     lookahead_per_layer: int = 2
     #: ReLU splitting: β steps for a sub-problem with every neuron's phase fixed
@@ -338,6 +347,8 @@ def _input_split(
     """
     torch = bc.TORCH
     tree = Tree()
+    threads = _Threads(net, stats)
+    threads.tick()
     lo0 = box.lower_f32.astype(np.float64)
     hi0 = box.upper_f32.astype(np.float64)
     heap: list[tuple[float, int]] = []
@@ -412,6 +423,7 @@ def _input_split(
     settle(0, lo0, hi0, float(val[0]), score[0], width[0], lb[0], [(a[0], b[0]) for a, b in bnp], als[0])
     per_box = 0.0
     while heap:
+        threads.tick()
         stats["leaves"] = len(tree.leaf)
         take, stop = _round_size(len(heap), opts.input_batch, deadline, per_box, len(tree.leaf), opts, stats)
         if stop is not None:
@@ -480,6 +492,8 @@ def _relu_split(
 ) -> tuple[str, Tree | None]:
     torch = bc.TORCH
     tree = Tree()
+    threads = _Threads(net, stats)
+    threads.tick()
     lo0 = box.lower_f32.astype(np.float64)[None]
     hi0 = box.upper_f32.astype(np.float64)[None]
     plo, phi = net.pre_box(lo0, hi0)
@@ -577,6 +591,7 @@ def _relu_split(
         return "sat", None
     per_dom = 0.0
     while heap:
+        threads.tick()
         take, stop = _round_size(len(heap), opts.relu_batch, deadline, per_dom, len(tree.leaf), opts, stats)
         if stop is not None:
             return stop, None
@@ -588,8 +603,9 @@ def _relu_split(
         cb: list[list[np.ndarray]] = [[] for _ in range(nrel)]
         meta: list[tuple[int, list[tuple[int, int, int]]]] = []
         cst: list[int] = []  # per child: the first layer to re-bound
-        picks = _lookahead(net, parents, [scores.pop(d.nid) for d in parents], rows, tlo, thi, opts.lookahead,
-                           *((opts.lookahead_per_layer, slopes) if deep else (0, None)))
+        picks = _lookahead(net, parents, [scores.pop(d.nid) for d in parents], rows, tlo, thi,
+                           *((opts.lookahead_deep, opts.lookahead_per_layer, slopes) if deep
+                             else (opts.lookahead, 0, None)))
         for d, (k, idx) in zip(parents, picks, strict=True):
             if k < 0:
                 # no unstable neuron left: the set is a polytope on which the network is affine;
@@ -678,7 +694,6 @@ def _lookahead(
     it re-bounded with ``slopes`` (when refining, as the search then bounds the children), and
     the parent's α and β; the candidate whose worse child is best wins.
     """
-    torch = bc.TORCH
     nrel = net.n_relu
     cands: list[list[tuple[int, int]]] = []
     for sc in scores:
@@ -695,6 +710,26 @@ def _lookahead(
         cands.append(pick)
     if K <= 1 or all(len(c) <= 1 for c in cands):
         return [c[0] if c else (-1, -1) for c in cands]
+    worst = {key: min(v) for key, v in _judge(net, parents, cands, rows, tlo, thi, slopes).items()}
+    out = []
+    for p, cs in enumerate(cands):
+        if len(cs) <= 1:
+            out.append(cs[0] if cs else (-1, -1))
+            continue
+        scored = [(worst[(p, c)], -c) for c in range(len(cs))]  # ties: the better score
+        out.append(cs[-max(scored)[1]])
+    return out
+
+
+def _judge(
+    net: bc.Chain, parents: list[Domain], cands: list[list[tuple[int, int]]], rows: Rows, tlo: Any, thi: Any,
+    slopes: list[list[Any]] | None,
+) -> dict[tuple[int, int], tuple[float, float]]:
+    """``(parent, candidate) ->`` the values of its two children (inactive, active), bounded in
+    float32 (not rigorous) with the parent's bounds, α and β (``inf``: contradictory bounds);
+    ``slopes``: the layers after the split re-bounded with them."""
+    torch = bc.TORCH
+    nrel = net.n_relu
     sig: list[list[np.ndarray]] = [[] for _ in range(nrel)]
     bl: list[list[np.ndarray]] = [[] for _ in range(nrel)]
     bu: list[list[np.ndarray]] = [[] for _ in range(nrel)]
@@ -723,32 +758,31 @@ def _lookahead(
                     be[j].append(d.beta[j])
                 owner.append((p, c))
                 starts.append(k + 1)
-    B = len(owner)
+    if not owner:
+        return {}
     f32 = torch.float32  # this only ranks candidates: float32, not rigorous
-    P = bc.Problems(tlo.expand(B, -1).to(f32), thi.expand(B, -1).to(f32),
-                    [torch.as_tensor(np.stack(x)) for x in sig])
-    bnd = [(torch.as_tensor(np.stack(bl[j])).to(f32), torch.as_tensor(np.stack(bu[j])).to(f32)) for j in range(nrel)]
-    with torch.no_grad():
-        if slopes is not None:  # the children as the search bounds them: re-bounded after the split
-            bnd = bc.intermediate_bounds(net, P, start=torch.as_tensor(starts), old=bnd, slopes=slopes, rigorous=False)
-        lb, _ = bc.spec_bounds(
-            net, P, bnd, torch.as_tensor(rows.C).to(f32), torch.as_tensor(rows.d).to(f32),
-            alpha=[torch.as_tensor(np.stack(x)).to(f32) for x in al],
-            beta=[torch.as_tensor(np.stack(x)).to(f32) for x in be], rigorous=False,
-        )
-    val = _value(lb.numpy(), rows)
-    val = np.where(bc.infeasible(bnd).numpy(), np.inf, val)
-    worst: dict[tuple[int, int], float] = {}
-    for r, key in enumerate(owner):
-        worst[key] = min(worst.get(key, np.inf), float(val[r]))
-    out = []
-    for p, cs in enumerate(cands):
-        if len(cs) <= 1:
-            out.append(cs[0] if cs else (-1, -1))
-            continue
-        scored = [(worst[(p, c)], -c) for c in range(len(cs))]  # ties: the better score
-        out.append(cs[-max(scored)[1]])
-    return out
+    C32, d32 = torch.as_tensor(rows.C).to(f32), torch.as_tensor(rows.d).to(f32)
+    val = np.empty(len(owner))
+    step = 1024  # children per pass (memory: [step, R, width] coefficients)
+    for a in range(0, len(owner), step):
+        sl = slice(a, a + step)
+        B = len(owner[sl])
+        P = bc.Problems(tlo.expand(B, -1).to(f32), thi.expand(B, -1).to(f32),
+                        [torch.as_tensor(np.stack(x[sl])) for x in sig])
+        bnd = [(torch.as_tensor(np.stack(bl[j][sl])).to(f32), torch.as_tensor(np.stack(bu[j][sl])).to(f32))
+               for j in range(nrel)]
+        with torch.no_grad():
+            if slopes is not None:  # the children as the search bounds them: re-bounded after the split
+                bnd = bc.intermediate_bounds(net, P, start=torch.as_tensor(starts[sl]), old=bnd, slopes=slopes,
+                                             rigorous=False)
+            lb, _ = bc.spec_bounds(
+                net, P, bnd, C32, d32,
+                alpha=[torch.as_tensor(np.stack(x[sl])).to(f32) for x in al],
+                beta=[torch.as_tensor(np.stack(x[sl])).to(f32) for x in be], rigorous=False,
+            )
+        v = _value(lb.numpy(), rows)
+        val[sl] = np.where(bc.infeasible(bnd).numpy(), np.inf, v)
+    return {owner[r]: (float(val[r]), float(val[r + 1])) for r in range(0, len(owner), 2)}
 
 
 def _root_bounds(fm: Any, box: InputBox, net: bc.Chain, deadline: float | None) -> tuple[Any, Any]:
@@ -837,6 +871,69 @@ def _branch_scores(
     return out
 
 
+#: Environment variable fixing the search's torch threads (else :func:`search_threads` measures).
+THREADS_ENV = "TLEAN_THREADS"
+#: Seconds between two measurements of the thread count during a search (the load can change).
+THREADS_EVERY = 15.0
+
+
+def search_threads(width: int = 256, n_in: int = 784) -> int:
+    """Torch threads for the search: ``$TLEAN_THREADS``, else 1 or all usable cores (at most 8),
+    whichever multiplies a search-shaped product (Λ rows over a ``width``-wide first layer times
+    its ``[width, n_in]`` weights) faster now.
+
+    Measured on the 2-core machine: 2 threads bound 1.6x the sub-problems of 1 on 256x4
+    ``prop_10_0.05`` when the machine is idle (8,971 against 5,607 in 120 s). When other work
+    holds a core the threads wait for each other: with a busy loop beside it the product above
+    gained only 1.15x, and the search once ran 4x slower on 2 threads than on 1 on a loaded
+    machine; ACAS Xu's 50x5 first layer is too small to share. A 30 ms measurement, repeated
+    every :data:`THREADS_EVERY` seconds of a search, tells which is faster now.
+    """
+    torch = bc.TORCH
+    env = os.environ.get(THREADS_ENV, "").strip()
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            pass
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    cores = min(cores, 8)
+    if cores < 2:
+        return 1
+    gen = torch.Generator().manual_seed(0)
+    a = torch.rand((8, 64, width), generator=gen, dtype=bc.F64)
+    w = torch.rand((width, n_in), generator=gen, dtype=bc.F64)
+    best: dict[int, float] = {}
+    for rep in range(4):  # the first round only warms up (the thread pool starts on first use)
+        for n in (1, cores):
+            torch.set_num_threads(n)
+            t = time.perf_counter()
+            (a @ w).abs().sum()
+            if rep:
+                best[n] = min(best.get(n, math.inf), time.perf_counter() - t)
+    return cores if best[cores] < 0.8 * best[1] else 1
+
+
+class _Threads:
+    """Sets the search's torch threads now and again every :data:`THREADS_EVERY` seconds."""
+
+    def __init__(self, net: bc.Chain, stats: dict[str, Any]) -> None:
+        self.shape = (net.widths[0], net.n_in)
+        self.last = -math.inf
+        self.stats = stats
+
+    def tick(self) -> None:
+        now = time.perf_counter()
+        if now - self.last >= THREADS_EVERY:
+            n = search_threads(*self.shape)
+            bc.TORCH.set_num_threads(n)
+            self.stats["threads"] = n  # the latest choice
+            self.last = time.perf_counter()
+
+
 # ------------------------------------------------------------------------------ entry point
 
 
@@ -875,8 +972,6 @@ def bab_verify(
     except bc.NotAChain as e:
         res.notes.append(f"branch and bound needs an affine/relu chain network: {e}")
         return res
-    if bc.TORCH is not None:
-        bc.TORCH.set_num_threads(1)  # measured: 2 threads are 4x slower on a loaded 2-core machine
     trees: list[Tree] = []
     stats: dict[str, Any] = {"boxes": []}
     verdict = "unsat"

@@ -101,7 +101,7 @@ def run_batch(
     """
     from tlean.verify.instance import verify_instance
 
-    p = Path(instances)
+    p = Path(instances).resolve()  # the summary's paths work from any directory (check_certs.py)
     todo = read_instances(p)
     if select is not None:
         todo = [i for i in todo if select(i)]
@@ -124,7 +124,7 @@ def run_batch(
         t_prep = time.perf_counter()
         cert = None
         if cert_dir is not None:
-            cert = cert_dir / f"{k:04d}_{Path(inst.onnx_text).stem}_{Path(inst.vnnlib_text).stem}.cert.json"
+            cert = (cert_dir / f"{k:04d}_{Path(inst.onnx_text).stem}_{Path(inst.vnnlib_text).stem}.cert.json").resolve()
         t0 = time.perf_counter()
         prep = t0 - t_prep
         expected = table.get((inst.onnx.name, inst.vnnlib.name)) if table is not None else None
