@@ -763,7 +763,7 @@ def _judge(
     f32 = torch.float32  # this only ranks candidates: float32, not rigorous
     C32, d32 = torch.as_tensor(rows.C).to(f32), torch.as_tensor(rows.d).to(f32)
     val = np.empty(len(owner))
-    step = 1024  # children per pass (memory: [step, R, width] coefficients)
+    step = 1024  # children per pass (memory: [step, R, n_in] coefficients at the input layer)
     for a in range(0, len(owner), step):
         sl = slice(a, a + step)
         B = len(owner[sl])
