@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -235,16 +236,22 @@ def test_root_bounds_are_checked_once_and_inherited_by_the_whole_tree(
     assert field == "boxes[0].proof.bounds.region.lower[2]"
 
 
-def test_leaves_relying_on_inherited_bounds_are_rejected_without_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Inheritance is what makes the leaves' claims provable: drop the node bounds and the same
-    leaves fail at a leaf's relu claims (this network's α root bounds beat the standard rule)."""
+def _relu_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, Path]:
+    """A small relu-split ``unsat`` (model, spec, certificate) the tests below mutate."""
     monkeypatch.setattr(B, "INPUT_SPLIT_MAX_DIM", 0)
     model = mlp(tmp_path / "m.onnx", sizes=(6, 12, 12, 2), seed=5)
     spec, _ = _unsat_spec(model, 6, -0.3, 0.3, 0.01, tmp_path / "p.vnnlib")
     cert = tmp_path / "c.json"
     assert B.bab_verify(model, spec, timeout=60, cert=cert).result == "unsat"
+    return model, spec, cert
+
+
+def test_leaves_relying_on_inherited_bounds_are_rejected_without_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inheritance is what makes the leaves' claims provable: drop the node bounds and the same
+    leaves fail at a leaf's relu claims (this network's α root bounds beat the standard rule)."""
+    model, spec, cert = _relu_tree(tmp_path, monkeypatch)
     d = json.loads(cert.read_text())
     root = d["boxes"][0]["proof"]
     std = B.bab_verify(model, spec, timeout=60, cert=tmp_path / "std.json",
@@ -477,3 +484,63 @@ def test_mnistfc_instance_decided_against_truth_with_an_accepted_certificate(tmp
     assert r.result == _truth()[(onnx_name, prop)] == "unsat"
     res = check_certificate(model, spec, cert)
     assert res.accepted, (res.field, res.message)
+
+
+def test_an_undecided_answer_names_the_strongest_stage_that_ran() -> None:
+    """A timeout after branch and bound says ``bab`` although a falsification pass ran last."""
+    from tlean.verify.bounds.results import Stage
+    from tlean.verify.instance import undecided_method
+
+    def st(name: str) -> Stage:
+        return Stage(stage=name, result="none", seconds=1.0)  # type: ignore[arg-type]
+
+    assert undecided_method([st("falsify"), st("bounds"), st("falsify"), st("bab"), st("falsify")], "crown") == "bab"
+    assert undecided_method([st("falsify"), st("bounds"), st("falsify")], "alpha-crown") == "alpha-crown"
+    assert undecided_method([st("falsify")], "crown") == "falsify"
+    assert undecided_method([], "crown") == "none"
+
+
+def test_checking_on_two_processes_gives_the_same_verdict_and_first_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check-cert --jobs 2`` splits the tree between processes; it must accept and reject
+    exactly as the sequential check, naming the same first failure in depth-first order."""
+    model, spec, cert = _relu_tree(tmp_path, monkeypatch)
+    doc = json.loads(cert.read_text())
+    leaves = [(w, n) for w, n in _nodes(doc["boxes"][0]["proof"]) if n["kind"] == "bounds"]
+    assert len(leaves) >= 4, "the test needs a tree worth splitting"
+
+    def both(d: dict) -> tuple[object, ...]:  # type: ignore[type-arg]
+        p = tmp_path / "x.json"
+        p.write_text(json.dumps(d))
+        one, two = check_certificate(model, spec, p), check_certificate(model, spec, p, jobs=2)
+        keys = ("accepted", "field", "message", "leaves", "relus_checked", "empty_leaves")
+        if one.accepted:
+            assert [getattr(one, k) for k in keys] == [getattr(two, k) for k in keys]
+        else:
+            assert [getattr(one, k) for k in keys[:3]] == [getattr(two, k) for k in keys[:3]]
+        return one.accepted, one.field
+
+    assert both(doc) == (True, None)
+    for jobs in (1, 2):  # progress: every leaf once, ending at the total
+        seen: list[tuple[int, int]] = []
+        res = check_certificate(model, spec, cert, jobs=jobs, on_leaves=lambda d, t, out=seen: out.append((d, t)))
+        assert res.accepted
+        assert seen[0] == (0, len(leaves)) and seen[-1] == (len(leaves), len(leaves))
+        assert [d for d, _ in seen] == list(range(len(leaves) + 1))
+
+    def lift(leaf: dict) -> None:  # type: ignore[type-arg]
+        leaf["polytopes"][0]["lower"] = _f64([1e6])
+
+    # two bad leaves: the one first in depth-first order is named
+    d = json.loads(cert.read_text())
+    bad = [(w, n) for w, n in _nodes(d["boxes"][0]["proof"]) if n["kind"] == "bounds"]
+    lift(bad[1][1])
+    lift(bad[-1][1])
+    order = sorted([bad[1][0], bad[-1][0]], key=lambda w: [int(c) for c in re.findall(r"children\[(\d)\]", w)])
+    ok, field = both(d)
+    assert not ok and field == f"{order[0]}.polytopes[0].lower[0]"
+    # no inherited root bounds: many leaves fail at once
+    d = json.loads(cert.read_text())
+    del d["boxes"][0]["proof"]["bounds"]
+    assert not both(d)[0]

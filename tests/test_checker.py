@@ -630,7 +630,71 @@ def test_exact_dot_equals_python_integer_arithmetic(seed: int) -> None:
 
     x, y, v = big((R, N), bits_x), big((N, M), bits_y), big((N,), bits_y)
     x[0, :] = -(1 << bits_x) if bits_x else 0  # extremes, and a zero row or column
+    if R > 1:
+        x[1, :] = (1 << bits_x) - 1  # all digits 0xFFFF: the longest carry chains
     y[:, 0] = 0
     got, want = _exact_dot(x, y), x.dot(y)
     assert got.shape == want.shape and all(int(a) == int(b) for a, b in zip(got.flat, want.flat, strict=True))
     assert all(int(a) == int(b) for a, b in zip(_exact_dot(x, v).flat, x.dot(v).flat, strict=True))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_round_down_after_a_relu_is_a_lower_bound_within_its_margin(seed: int) -> None:
+    """A backward pass's rounding of ``(Λ · z + const) / den`` over a relu's input ``z >= l``
+    never raises it, and lowers it by less than ``2^-ROUND_BITS (Σ max(0, -l) + Σ max(0, z) + 2)``."""
+    from fractions import Fraction
+
+    from tlean.verify.checker import ROUND_BITS, _round_down
+
+    rng = np.random.default_rng(seed)
+    den = [3**200, 1 << 400, 7 * (1 << 250) + 1, 1 << 100][seed]  # odd, power of two, mixed, small
+    n = 12
+    bits = den.bit_length() + 8
+    lam = np.array([[int(rng.integers(-9, 10)) * (int.from_bytes(rng.bytes(bits // 8), "little") + 1)
+                     for _ in range(n)] for _ in range(3)], dtype=object)
+    const = np.array([-(den // 3), den // 5 + 1, 0], dtype=object)
+    ld = 1 << 20
+    ln = np.array([int(rng.integers(-5 * ld, ld)) for _ in range(n)], dtype=object)
+    lam2, const2, den2 = _round_down(lam, const, den, ln, ld)
+    if den.bit_length() <= ROUND_BITS + 64:
+        assert den2 == den and (lam2 == lam).all() and (const2 == const).all()
+    else:
+        assert den2 == 1 << ROUND_BITS
+    for _ in range(20):
+        z = [Fraction(int(v), ld) + Fraction(int(rng.integers(0, 1000)), int(rng.integers(1, 1000))) for v in ln]
+        z[int(rng.integers(0, n))] = Fraction(int(ln[0]), ld) if int(ln[0]) < 0 else Fraction(0)
+        z[0] = Fraction(int(ln[0]), ld)  # at the lower bound
+        margin = Fraction(1, 1 << ROUND_BITS) * (
+            sum(max(Fraction(0), -Fraction(int(v), ld)) for v in ln) + sum(max(Fraction(0), v) for v in z) + 2)
+        for r in range(3):
+            exact = (sum(Fraction(int(a)) * v for a, v in zip(lam[r], z, strict=True)) + int(const[r])) / den
+            got = (sum(Fraction(int(a)) * v for a, v in zip(lam2[r], z, strict=True)) + int(const2[r])) / den2
+            assert got <= exact
+            assert exact - got < margin
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_concretize_product_equals_concretizing_the_python_int_product(seed: int) -> None:
+    """The input layer's concretisation from the product's digits gives exactly the minimum
+    over the box of the Python-int product (zero, negative and positive entries, boxes across 0)."""
+    from tlean.verify.checker import _Box, _concretize, _concretize_product
+
+    rng = np.random.default_rng(seed)
+    R, m, n = [(7, 5, 30), (3, 46, 784), (1, 1, 1), (12, 20, 9)][seed]
+    bits = [200, 130, 1, 64][seed]
+
+    def big(shape: tuple[int, ...], nbits: int) -> np.ndarray:
+        vals = [int(rng.integers(-1, 2)) * (int.from_bytes(rng.bytes(nbits // 8 + 1), "little") >> (7 - nbits % 8))
+                for _ in range(int(np.prod(shape)))]
+        return np.array(vals, dtype=object).reshape(shape)
+
+    lam, A = big((R, m), bits), big((m, n), 46)
+    if R > 1:
+        lam[1, :] = 0  # a zero row
+        lam[0, :] = (1 << bits) - 1
+    lo = np.array([int(v) for v in rng.integers(-(1 << 40), 1 << 40, size=n)], dtype=object)
+    hi = lo + np.array([int(v) for v in rng.integers(0, 1 << 41, size=n)], dtype=object)
+    box = _Box(lo, hi, 1 << 45)
+    const = big((R,), 90)
+    den = 3 * (1 << 77)
+    assert _concretize_product(lam, A, const, den, box) == _concretize(lam.dot(A), const, den, box)

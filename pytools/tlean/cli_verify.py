@@ -27,12 +27,24 @@ def check_cert_cmd(
     cert: CertArg,
     as_json: JsonOpt = False,
     exit_zero: ExitZeroOpt = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="Processes checking the subtrees of a split tree.")
+    ] = 1,
 ) -> None:
     """Check a bound certificate exactly: does it prove the property (unsat) for this model?"""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from tlean.verify.cert import CheckCertReport
     from tlean.verify.checker import check_certificate
 
-    res = check_certificate(model, spec, cert)
+    with Progress(
+        TextColumn("[bold]leaves"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), disable=as_json, transient=True,
+    ) as progress:
+        bar = progress.add_task("leaves", total=None)
+        res = check_certificate(model, spec, cert, jobs=jobs,
+                                on_leaves=lambda done, total: progress.update(bar, completed=done, total=total))
     report = CheckCertReport(
         accepted=res.accepted,
         result="unsat" if res.accepted else "rejected",

@@ -51,9 +51,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import multiprocessing as mp
 import os
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -187,6 +189,14 @@ class Layer:
     b: IntArray
     D: int
     relu: int | None
+    #: ``A``'s 16-bit limbs (:func:`_limbs`), made on first use
+    A_limbs: list[np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    def limbs(self, rows: np.ndarray) -> list[np.ndarray]:
+        """The limbs of ``A[rows]``."""
+        if self.A_limbs is None:
+            self.A_limbs = _limbs(self.A)
+        return [x[rows] for x in self.A_limbs]
 
 
 @dataclass
@@ -483,48 +493,142 @@ def _relu_pass(
     return new_lam, new_const, den * Q, inactive
 
 
-def _limbs(a: IntArray, b: int) -> list[np.ndarray]:
-    """``a`` (integers) as float64 arrays ``L_i`` with ``a = Σ_i L_i 2^(b i)`` and ``|L_i| < 2^b``
-    (the sign of each entry on all of its limbs): every limb value is an exact float64."""
-    sign = np.where(a < 0, -1, 1)
+def _limbs(a: IntArray) -> list[np.ndarray]:
+    """``a`` (integers) as float64 arrays ``L_t`` with ``a = Σ_t L_t 2^(16 t)`` and ``|L_t| <
+    2^16`` (the sign of each entry on all of its limbs): every limb value is an exact float64.
+    Each magnitude is written out as little-endian bytes once and read back as 16-bit digits."""
+    if a.size == 0:
+        return [np.zeros(a.shape)]
     mag = np.abs(a)
-    mask = (1 << b) - 1
-    out = []
-    while True:
-        limb = (mag & mask) * sign
-        out.append(limb.astype(np.float64))
-        mag = mag >> b
-        if not mag.any():
-            return out
+    nbytes = 2 * max(1, (int(mag.max()).bit_length() + 15) // 16)
+    buf = b"".join(int(v).to_bytes(nbytes, "little") for v in mag.flat)
+    d = np.frombuffer(buf, dtype="<u2").reshape(a.shape + (nbytes // 2,)).astype(np.float64)
+    d[a < 0] *= -1.0
+    return list(np.ascontiguousarray(np.moveaxis(d, -1, 0)))
 
 
-def _exact_dot(x: IntArray, y: IntArray) -> IntArray:
-    """``x.dot(y)`` for arrays of Python ints, exactly, through float64 matrix products of limbs.
+def _exact_dot(
+    x: IntArray, y: IntArray, y_limbs: list[np.ndarray] | None = None, x_limbs: list[np.ndarray] | None = None
+) -> IntArray:
+    """``x.dot(y)`` for arrays of Python ints, exactly (:func:`_dot_sums`, :func:`_from_digits`)."""
+    acc = _dot_sums(x, y, y_limbs, x_limbs)
+    return np.asarray(x.dot(y), dtype=object) if acc is None else _from_digits(acc)
 
-    With limbs of ``b`` bits and ``n`` terms per sum, each limb product's entries are sums of
-    ``n`` integers below ``2^(2b)`` in magnitude; ``n 2^(2b) <= 2^53`` makes every partial sum an
-    integer float64 represents exactly, whatever the order of summation (or FMA) the matrix
-    product uses. The products of one total shift are added in int64 (fewer than ``2^9`` of them,
-    each below ``2^53``), then shifted and added as Python ints.
-    """
+
+#: Limb width of :func:`_exact_dot` (whole bytes: :func:`_from_digits` reads the digits as bytes).
+_LIMB_BITS = 16
+
+
+def _dot_sums(
+    x: IntArray, y: IntArray, y_limbs: list[np.ndarray] | None = None, x_limbs: list[np.ndarray] | None = None
+) -> list[np.ndarray] | None:
+    """``x.dot(y) = Σ_t S_t 2^(16 t)`` with int64 arrays ``S_t`` (``|S_t| < 2^62``), through
+    float64 matrix products of 16-bit limbs; None when the limbs do not apply (then use
+    ``x.dot(y)`` on Python ints).
+
+    With ``n`` terms per sum, each limb product's entries are sums of ``n`` integers below
+    ``2^32`` in magnitude; ``n 2^32 <= 2^53`` makes every partial sum an integer float64
+    represents exactly, whatever the order of summation (or FMA) the matrix product uses. The
+    products of one total shift are added in int64 (fewer than ``2^9`` of them, each below
+    ``2^53``). ``x_limbs``/``y_limbs``: the limbs when already known."""
     n = int(x.shape[-1])
-    if x.size == 0 or y.size == 0 or n == 0:
-        return np.asarray(x.dot(y), dtype=object)
-    b = (53 - n.bit_length()) // 2  # n < 2^bitlen(n): n 2^(2b) <= 2^53
-    if b < 8:
-        return np.asarray(x.dot(y), dtype=object)
-    xl, yl = _limbs(x, b), _limbs(y, b)
+    b = _LIMB_BITS
+    if x.size == 0 or y.size == 0 or n == 0 or n * 2 ** (2 * b) > 2**53:
+        return None
+    xl = _limbs(x) if x_limbs is None else x_limbs
+    yl = _limbs(y) if y_limbs is None else y_limbs
     if len(xl) + len(yl) > 512:
-        return np.asarray(x.dot(y), dtype=object)
+        return None
     acc: dict[int, np.ndarray] = {}
     for i, xi in enumerate(xl):
         for j, yj in enumerate(yl):
             p = np.matmul(xi, yj).astype(np.int64)
             acc[i + j] = p if i + j not in acc else acc[i + j] + p
-    out: Any = 0
-    for t, v in acc.items():
-        out = out + (v.astype(object) << (b * t))
-    return np.asarray(out, dtype=object)
+    return [acc[t] for t in range(len(xl) + len(yl) - 1)]
+
+
+def _carry(acc: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """``Σ_t acc[t] · 2^(16 t)`` (int64 arrays, ``|acc[t]| < 2^62``) as base-``2^16`` digits
+    ``[..., T]`` (each in ``[0, 2^16)``) and a final carry of 0 or -1: the value is
+    ``Σ_t digit_t 2^(16 t) + carry · 2^(16 T)``. Carries are propagated in int64; four more
+    digits than terms take the carry out (``|carry| < 2^47`` after the last term, below 1 four
+    digits on)."""
+    shape = acc[0].shape
+    T = len(acc) + 4
+    digits = np.empty(shape + (T,), dtype="<u2")
+    carry = np.zeros(shape, dtype=np.int64)
+    for t in range(T):
+        d = carry + acc[t] if t < len(acc) else carry
+        digits[..., t] = d & 0xFFFF
+        carry = d >> 16  # floor: the digit is the non-negative remainder
+    if not np.all((carry == 0) | (carry == -1)):
+        raise AssertionError("exact dot: carry out of range")  # cannot happen under the bounds above
+    return digits, carry
+
+
+def _from_digits(acc: list[np.ndarray]) -> IntArray:
+    """``Σ_t acc[t] · 2^(16 t)`` as Python ints: each entry's digits (:func:`_carry`) read as one
+    little-endian integer, minus ``2^(16 T)`` where the carry is -1."""
+    digits, carry = _carry(acc)
+    shape, T = carry.shape, digits.shape[-1]
+    buf = digits.tobytes()
+    w = 2 * T
+    flat = np.empty(int(np.prod(shape, dtype=np.int64)), dtype=object)
+    flat[:] = [int.from_bytes(buf[i * w : (i + 1) * w], "little") for i in range(flat.size)]
+    neg = carry.reshape(-1) < 0
+    if neg.any():
+        flat[neg] = flat[neg] - (1 << (16 * T))
+    return flat.reshape(shape)
+
+
+def _concretize_product(
+    lam: IntArray, A: IntArray, const: IntArray, den: int, box: _Box, A_limbs: list[np.ndarray] | None = None
+) -> list[Fraction]:
+    """:func:`_concretize` of ``lam · A`` (``[R, m] x [m, n]``) without forming the product as
+    Python ints: with ``P = lam · A`` as digits (:func:`_carry`), ``Σ_j P_j sel_j = Σ_j P_j hi_j
+    + Σ_{j: P_j > 0} P_j (lo_j - hi_j)``; the first is ``lam · (A · hi)``, the second a float64
+    product of the positive entries' digits with 16-bit limbs of ``lo - hi`` (exact as in
+    :func:`_dot_sums`), added in int64 per shift."""
+    acc = _dot_sums(lam, A, A_limbs)
+    if acc is None or lam.shape[0] == 0:
+        return _concretize(np.asarray(lam.dot(A), dtype=object), const, den, box)
+    digits, carry = _carry(acc)  # [R, n, T], [R, n]
+    pos = (carry == 0) & digits.any(axis=-1)
+    base = _exact_dot(lam, _exact_dot(A, box.hi, x_limbs=A_limbs))  # [R]
+    wl = _limbs(box.lo - box.hi)  # [n] each
+    dm = np.where(pos[..., None], digits, 0).astype(np.float64)  # [R, n, T]
+    T = dm.shape[-1]
+    sums: dict[int, np.ndarray] = {}
+    for u, w in enumerate(wl):
+        x = np.einsum("rjt,j->rt", dm, w).astype(np.int64)  # sums of n terms below 2^32: exact
+        for t in range(T):
+            sums[t + u] = x[:, t] if t + u not in sums else sums[t + u] + x[:, t]
+    extra = _from_digits([sums[s] for s in range(T + len(wl) - 1)])
+    nums = base + extra + const * box.den
+    d = den * box.den
+    return [Fraction(int(v), d) for v in nums]
+
+
+#: Fraction bits a backward pass keeps after each relu (:func:`_round_down`).
+ROUND_BITS = 128
+
+
+def _round_down(lam: IntArray, const: IntArray, den: int, ln: IntArray, ld: int) -> tuple[IntArray, IntArray, int]:
+    """``(lam · z + const) / den`` with ``z >= ln / ld`` (a relu's verified input bounds) as a
+    lower bound over the denominator ``2^ROUND_BITS``, when ``den`` is larger than ``2^(ROUND_BITS
+    + 64)`` (else unchanged): ``lam`` is rounded down, ``lam = lam' + e`` with ``0 <= e <
+    2^-ROUND_BITS``, and ``e · z >= -e · max(0, -l) > -2^-ROUND_BITS max(0, -l)`` per neuron, which
+    the constant (rounded down too) pays. Lower by less than ``2^-ROUND_BITS (Σ max(0, -l) +
+    Σ max(0, z) + 2)``. Without it the numerators grow by every layer's denominators (and the
+    slopes' own, up to ``2^1074`` for a tiny float64 slope)."""
+    if den.bit_length() <= ROUND_BITS + 64:
+        return lam, const, den
+    neg = int(np.where(ln < 0, -ln, 0).sum()) if ln.size else 0
+    pay = -((-neg) // ld)  # ceil(Σ max(0, -l))
+    if den & (den - 1) == 0:  # a power of two: a shift
+        s = den.bit_length() - 1 - ROUND_BITS
+        return lam >> s, (const >> s) - pay, 1 << ROUND_BITS
+    return (lam << ROUND_BITS) // den, (const << ROUND_BITS) // den - pay, 1 << ROUND_BITS
 
 
 #: The derived bound of a row :func:`_derive` was not asked for (below every float claim).
@@ -568,14 +672,15 @@ def _lower_bounds(
                 inactive = inactive & ~np.any(G != 0, axis=0)
             live = np.flatnonzero(~inactive)  # inactive neurons contribute nothing further back
             lam = lam[:, live]
+            lam, const, den = _round_down(lam, const, den, bounds[j].lower[0][live], bounds[j].lower[1])
             L = layers[j]
             const = const * L.D + _exact_dot(lam, L.b[live])
-            lam = _exact_dot(lam, L.A[live])
-            den = den * L.D
-            if j == 0:
+            if j == 0:  # the input layer: concretised over the region straight from the digits
+                crown = _concretize_product(lam, L.A[live], const, den * L.D, region, L.limbs(live))
                 break
+            lam = _exact_dot(lam, L.A[live], L.limbs(live))
+            den = den * L.D
             j -= 1
-        crown = _concretize(lam, const, den, region)
     return [max(p, q) for p, q in zip(ibp, crown, strict=True)]
 
 
@@ -935,65 +1040,187 @@ def _node_bounds(
     return PathState(path.lower, path.upper, path.splits, tuple(inh), slopes)
 
 
-def check_proof(proof: Any, where: str, layers: list[Layer], n_in: int, spec_box: Any, res: CheckResult) -> None:
+def check_proof(
+    proof: Any, where: str, layers: list[Layer], n_in: int, spec_box: Any, res: CheckResult, jobs: int = 1,
+    tick: Callable[[], None] | None = None,
+) -> None:
     """Checks one box's proof tree, depth first, children in order; the first failure rejects.
 
     Input split ``(dim d, value v)``: ``v`` within the path region's ``[lower[d], upper[d]]``;
     children [LOW, HIGH] get ``upper[d] := v`` / ``lower[d] := v`` (the two closed boxes cover the
     parent). Relu split ``(node, index i)``: children [INACTIVE, ACTIVE] get the constraint
     ``z[i] <= 0`` / ``z[i] >= 0`` (every input satisfies one). Leaves: :func:`check_leaf`.
+    ``jobs > 1``: subtrees are checked in that many processes (:func:`_check_parallel`), with the
+    same verdict and the same first failure. ``tick``: called as leaves are checked (progress).
     """
-    relu_layer = {L.relu: k for k, L in enumerate(layers[:-1])}
-    stack = [(proof, where, PathState(tuple(spec_box.lower), tuple(spec_box.upper)))]
+    if jobs > 1 and "fork" in mp.get_all_start_methods():
+        _check_parallel(proof, where, layers, n_in, spec_box, res, jobs, tick)
+        return
+    _walk(proof, where, PathState(tuple(spec_box.lower), tuple(spec_box.upper)), layers, n_in, spec_box, res,
+          tick)
+
+
+def _walk(
+    node: Any, where: str, path: PathState, layers: list[Layer], n_in: int, spec_box: Any, res: CheckResult,
+    tick: Callable[[], None] | None = None,
+) -> None:
+    """Checks the subtree at ``node`` depth first, children in order (:func:`_visit` per node)."""
+    stack = [(node, where, path)]
     memo: dict[Any, Any] = {}
     while stack:
-        node, w, path = stack.pop()
-        if node.kind == "bounds":
-            n, empty = check_leaf(node, w, layers, n_in, spec_box.polytopes, path, memo)
-            res.relus_checked += n
-            res.leaves += 1
-            res.empty_leaves += empty
-            continue
-        if node.kind not in _KINDS:
-            raise Rejected(f"{w}.kind", f"unsupported proof node {node.kind!r}")
-        if len(node.children) != 2:
-            raise Rejected(f"{w}.children", f"{len(node.children)} children; a split has exactly 2")
-        if node.bounds is not None:
-            path = _node_bounds(node.bounds, f"{w}.bounds", layers, n_in, path, memo)
-            res.relus_checked += len(layers) - 1
-        if node.kind == "input-split":
-            d = node.dim
-            if d >= n_in:
-                raise Rejected(f"{w}.dim", f"input {d} but the model has {n_in} inputs")
-            vn, vd = decode_f64(node.value, f"{w}.value", [1])
-            v = Fraction(int(vn[0]), vd)
-            if not path.lower[d] <= v <= path.upper[d]:
-                raise Rejected(f"{w}.value", f"{float(v)!r} is outside the path region's bounds of input {d}")
-            up = path.upper[:d] + (v,) + path.upper[d + 1 :]
-            lo = path.lower[:d] + (v,) + path.lower[d + 1 :]
-            kids = [PathState(path.lower, up, path.splits, path.inherited, path.slopes),
-                    PathState(lo, path.upper, path.splits, path.inherited, path.slopes)]
-        else:
-            k = relu_layer.get(node.node)
-            if k is None:
-                raise Rejected(f"{w}.node", f"node {node.node} is not a relu node of the model")
-            if node.index >= layers[k].A.shape[0]:
-                raise Rejected(
-                    f"{w}.index", f"neuron {node.index} but relu node {node.node} has {layers[k].A.shape[0]}"
-                )
-            kids = [
-                PathState(path.lower, path.upper, path.splits + ((k, node.index, sigma),), path.inherited,
-                          path.slopes)
-                for sigma in (-1, 1)
-            ]
+        nd, w, p = stack.pop()
+        kids = _visit(nd, w, p, layers, n_in, spec_box, res, memo)
+        if not kids and tick is not None:
+            tick()
         for c in (1, 0):
-            stack.append((node.children[c], f"{w}.children[{c}]", kids[c]))
+            if kids:
+                stack.append((nd.children[c], f"{w}.children[{c}]", kids[c]))
+
+
+def _visit(
+    node: Any, w: str, path: PathState, layers: list[Layer], n_in: int, spec_box: Any, res: CheckResult,
+    memo: dict[Any, Any],
+) -> list[PathState]:
+    """Checks one node of a proof tree (a leaf, or a split's own bounds and constraint); returns
+    the children's path states (none for a leaf)."""
+    if node.kind == "bounds":
+        n, empty = check_leaf(node, w, layers, n_in, spec_box.polytopes, path, memo)
+        res.relus_checked += n
+        res.leaves += 1
+        res.empty_leaves += empty
+        return []
+    if node.kind not in _KINDS:
+        raise Rejected(f"{w}.kind", f"unsupported proof node {node.kind!r}")
+    if len(node.children) != 2:
+        raise Rejected(f"{w}.children", f"{len(node.children)} children; a split has exactly 2")
+    if node.bounds is not None:
+        path = _node_bounds(node.bounds, f"{w}.bounds", layers, n_in, path, memo)
+        res.relus_checked += len(layers) - 1
+    if node.kind == "input-split":
+        d = node.dim
+        if d >= n_in:
+            raise Rejected(f"{w}.dim", f"input {d} but the model has {n_in} inputs")
+        vn, vd = decode_f64(node.value, f"{w}.value", [1])
+        v = Fraction(int(vn[0]), vd)
+        if not path.lower[d] <= v <= path.upper[d]:
+            raise Rejected(f"{w}.value", f"{float(v)!r} is outside the path region's bounds of input {d}")
+        up = path.upper[:d] + (v,) + path.upper[d + 1 :]
+        lo = path.lower[:d] + (v,) + path.lower[d + 1 :]
+        return [PathState(path.lower, up, path.splits, path.inherited, path.slopes),
+                PathState(lo, path.upper, path.splits, path.inherited, path.slopes)]
+    k = {L.relu: k for k, L in enumerate(layers[:-1])}.get(node.node)
+    if k is None:
+        raise Rejected(f"{w}.node", f"node {node.node} is not a relu node of the model")
+    if node.index >= layers[k].A.shape[0]:
+        raise Rejected(f"{w}.index", f"neuron {node.index} but relu node {node.node} has {layers[k].A.shape[0]}")
+    return [
+        PathState(path.lower, path.upper, path.splits + ((k, node.index, sigma),), path.inherited, path.slopes)
+        for sigma in (-1, 1)
+    ]
+
+
+#: What a worker of :func:`_check_parallel` checks (set before the processes fork).
+_SHARED: dict[str, Any] = {}
+
+
+def _leaf_counts(proof: Any) -> dict[int, int]:
+    """Leaves under every node of a proof tree, by the node's ``id``."""
+    out: dict[int, int] = {}
+    stack = [(proof, False)]
+    while stack:
+        node, done = stack.pop()
+        kids = node.children if node.kind in ("input-split", "relu-split") and len(node.children) == 2 else []
+        if not kids:
+            out[id(node)] = 1
+        elif done:
+            out[id(node)] = out[id(kids[0])] + out[id(kids[1])]
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in kids)
+    return out
+
+
+def _subtree_task(task: tuple[tuple[int, ...], str, PathState]) -> tuple[tuple[int, ...], tuple[int, int, int], Any]:
+    """A worker: checks the subtree at child indices ``key`` (depth first, as :func:`check_proof`);
+    returns the counts and the first failure (``(field, message)``) or None."""
+    key, w, path = task
+    node = _SHARED["proof"]
+    for c in key:
+        node = node.children[c]
+    res = CheckResult(False)
+    try:
+        _walk(node, w, path, _SHARED["layers"], _SHARED["n_in"], _SHARED["box"], res)
+    except Rejected as r:
+        return key, (0, 0, 0), (r.field, r.message)
+    return key, (res.relus_checked, res.leaves, res.empty_leaves), None
+
+
+def _check_parallel(
+    proof: Any, where: str, layers: list[Layer], n_in: int, spec_box: Any, res: CheckResult, jobs: int,
+    tick: Callable[[], None] | None = None,
+) -> None:
+    """:func:`check_proof` on ``jobs`` processes.
+
+    This process checks the nodes above the subtrees it hands out, splitting the subtree with the
+    most leaves until each holds at most a ``1 / (4 jobs)`` share (or ``16 jobs`` subtrees are
+    out); the subtrees are checked in forked workers. Every failure is placed by its node's
+    position in depth-first order (a node before its subtree, the inactive/low child's subtree
+    before the other's), and the earliest one is raised: the failure a sequential check reports.
+    """
+    counts = _leaf_counts(proof)
+    share = max(1, counts[id(proof)] // (4 * jobs))
+    memo: dict[Any, Any] = {}
+    pending: list[tuple[tuple[int, ...], Any, str, PathState]] = [
+        ((), proof, where, PathState(tuple(spec_box.lower), tuple(spec_box.upper)))
+    ]
+    tasks: list[tuple[tuple[int, ...], str, PathState]] = []
+    failure: tuple[tuple[int, ...], Rejected] | None = None
+    while pending:
+        pending.sort(key=lambda t: counts[id(t[1])])
+        key, node, w, path = pending.pop()  # the subtree with the most leaves
+        if counts[id(node)] <= share or len(pending) + len(tasks) >= 16 * jobs:
+            tasks.append((key, w, path))
+            continue
+        try:
+            kids = _visit(node, w, path, layers, n_in, spec_box, res, memo)
+        except Rejected as r:
+            failure = (key, r)
+            break
+        if not kids and tick is not None:
+            tick()
+        for c in (0, 1):
+            if kids:
+                pending.append((key + (c,), node.children[c], f"{w}.children[{c}]", kids[c]))
+    tasks += [(key, w, path) for key, _, w, path in pending]
+    if failure is not None:  # the subtrees before the failing node in depth-first order still count
+        tasks = [t for t in tasks if t[0] < failure[0]]
+    tasks.sort(key=lambda t: t[0])
+    _SHARED.update(proof=proof, layers=layers, n_in=n_in, box=spec_box)
+    try:
+        with mp.get_context("fork").Pool(min(jobs, max(1, len(tasks)))) as pool:
+            for _key, (n, leaves, empty), bad in pool.imap(_subtree_task, tasks):
+                if bad is not None:
+                    raise Rejected(*bad)
+                res.relus_checked += n
+                res.leaves += leaves
+                res.empty_leaves += empty
+                if tick is not None:
+                    for _ in range(leaves):
+                        tick()
+    finally:
+        _SHARED.clear()
+    if failure is not None:
+        raise failure[1]
 
 
 def check_certificate(
-    model: str | os.PathLike[str], spec_path: str | os.PathLike[str], cert_path: str | os.PathLike[str]
+    model: str | os.PathLike[str], spec_path: str | os.PathLike[str], cert_path: str | os.PathLike[str],
+    jobs: int = 1,
+    on_leaves: Callable[[int, int], None] | None = None,
 ) -> CheckResult:
-    """Checks CERT for (MODEL, SPEC); a rejection is a result, unreadable files raise TleanError."""
+    """Checks CERT for (MODEL, SPEC); a rejection is a result, unreadable files raise TleanError.
+    ``jobs``: processes checking the subtrees of a split tree (the verdict does not depend on it);
+    ``on_leaves(done, total)``: called as leaves are checked (progress)."""
     from tlean.onnx_import import import_model
     from tlean.verify.vnnlib import read_vnnlib
 
@@ -1031,8 +1258,18 @@ def check_certificate(
             )
         if [b.box for b in cert.boxes] != list(range(len(spec.boxes))):
             raise Rejected("boxes", f"boxes {[b.box for b in cert.boxes]} but the spec has {len(spec.boxes)} box(es)")
+        tick = None
+        if on_leaves is not None:
+            total = sum(_leaf_counts(bp.proof)[id(bp.proof)] for bp in cert.boxes)
+            done = [0]
+            on_leaves(0, total)
+
+            def tick() -> None:
+                done[0] += 1
+                on_leaves(done[0], total)
+
         for i, (bp, sbox) in enumerate(zip(cert.boxes, spec.boxes, strict=True)):
-            check_proof(bp.proof, f"boxes[{i}].proof", layers, n_in, sbox, res)
+            check_proof(bp.proof, f"boxes[{i}].proof", layers, n_in, sbox, res, jobs, tick)
             res.polytopes += len(sbox.polytopes)
         res.boxes = len(spec.boxes)
         res.accepted = True

@@ -173,11 +173,19 @@ def verify_instance(
             rep.counterexample = ce
             return done("sat", "falsify")
     timed_out = timeout is not None and elapsed() >= timeout - 1e-3
-    last: DecidedBy = "none"
-    if rep.stages:
-        st = rep.stages[-1].stage
-        last = method if st == "bounds" else st
-    return done("timeout" if timed_out else "unknown", last)
+    return done("timeout" if timed_out else "unknown", undecided_method(rep.stages, method))
+
+
+def undecided_method(stages: list[Stage], method: BoundMethod) -> DecidedBy:
+    """The ``method`` of an undecided answer: the strongest stage that ran (``bab``, else the
+    bounds ``method``, else ``falsify``; ``none`` when nothing ran). A final falsification pass
+    runs after branch and bound's timeout, but branch and bound is what could not decide."""
+    ran = {s.stage for s in stages}
+    if "bab" in ran:
+        return "bab"
+    if "bounds" in ran:
+        return method
+    return "falsify" if ran else "none"
 
 
 def _falsify_stage(rep: InstanceReport, fm: Any, sp: Any, budget: float, seed: int = 0) -> Counterexample | None:

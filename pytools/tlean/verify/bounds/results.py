@@ -113,7 +113,10 @@ class VerifyReport(_M):
 
     format: Literal["tlean.verify.v1"] = "tlean.verify.v1"
     result: Literal["sat", "unsat", "unknown", "timeout"]
-    method: DecidedBy = Field(description="What decided the answer; for unknown/timeout the last stage that ran.")
+    method: DecidedBy = Field(
+        description="What decided the answer; for unknown/timeout the strongest stage that ran "
+        "(bab, else the bounds method, else falsify)."
+    )
     model: str
     model_sha256: str
     spec: str
