@@ -189,13 +189,13 @@ class Layer:
     b: IntArray
     D: int
     relu: int | None
-    #: ``A``'s 16-bit limbs (:func:`_limbs`), made on first use
+    #: ``A``'s 24-bit limbs (:func:`_limbs`, the right operand of :func:`_dot_sums`), made on first use
     A_limbs: list[np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def limbs(self, rows: np.ndarray) -> list[np.ndarray]:
         """The limbs of ``A[rows]``."""
         if self.A_limbs is None:
-            self.A_limbs = _limbs(self.A)
+            self.A_limbs = _limbs(self.A, _Y_LIMB)
         return [x[rows] for x in self.A_limbs]
 
 
@@ -493,58 +493,69 @@ def _relu_pass(
     return new_lam, new_const, den * Q, inactive
 
 
-def _limbs(a: IntArray) -> list[np.ndarray]:
-    """``a`` (integers) as float64 arrays ``L_t`` with ``a = Σ_t L_t 2^(16 t)`` and ``|L_t| <
-    2^16`` (the sign of each entry on all of its limbs): every limb value is an exact float64.
-    Each magnitude is written out as little-endian bytes once and read back as 16-bit digits."""
+def _limbs(a: IntArray, width: int = 2) -> list[np.ndarray]:
+    """``a`` (integers) as float64 arrays ``L_t`` with ``a = Σ_t L_t 2^(8 width t)`` and ``|L_t| <
+    2^(8 width)`` (the sign of each entry on all of its limbs; ``width``: 2 or 3 bytes): every limb
+    value is an exact float64. Each magnitude is written out as little-endian bytes once and read
+    back ``width`` bytes a limb."""
     if a.size == 0:
         return [np.zeros(a.shape)]
     mag = np.abs(a)
-    nbytes = 2 * max(1, (int(mag.max()).bit_length() + 15) // 16)
+    bits = 8 * width
+    nbytes = width * max(1, (int(mag.max()).bit_length() + bits - 1) // bits)
     buf = b"".join(int(v).to_bytes(nbytes, "little") for v in mag.flat)
-    d = np.frombuffer(buf, dtype="<u2").reshape(a.shape + (nbytes // 2,)).astype(np.float64)
+    raw = np.frombuffer(buf, dtype=np.uint8).reshape(a.shape + (nbytes // width, width)).astype(np.float64)
+    d = raw[..., 0] + 256.0 * raw[..., 1] + (65536.0 * raw[..., 2] if width == 3 else 0.0)
     d[a < 0] *= -1.0
     return list(np.ascontiguousarray(np.moveaxis(d, -1, 0)))
 
 
-def _exact_dot(
-    x: IntArray, y: IntArray, y_limbs: list[np.ndarray] | None = None, x_limbs: list[np.ndarray] | None = None
-) -> IntArray:
+def _exact_dot(x: IntArray, y: IntArray, y_limbs: list[np.ndarray] | None = None) -> IntArray:
     """``x.dot(y)`` for arrays of Python ints, exactly (:func:`_dot_sums`, :func:`_from_digits`)."""
-    acc = _dot_sums(x, y, y_limbs, x_limbs)
+    acc = _dot_sums(x, y, y_limbs)
     return np.asarray(x.dot(y), dtype=object) if acc is None else _from_digits(acc)
 
 
-#: Limb width of :func:`_exact_dot` (whole bytes: :func:`_from_digits` reads the digits as bytes).
-_LIMB_BITS = 16
+#: Limb widths of :func:`_dot_sums`, in bytes: 16-bit limbs of the left operand, 24-bit limbs of
+#: the right one (the weights: float32 mantissas over a layer's common denominator, 2 limbs).
+_X_LIMB, _Y_LIMB = 2, 3
 
 
-def _dot_sums(
-    x: IntArray, y: IntArray, y_limbs: list[np.ndarray] | None = None, x_limbs: list[np.ndarray] | None = None
-) -> list[np.ndarray] | None:
+def _dot_sums(x: IntArray, y: IntArray, y_limbs: list[np.ndarray] | None = None) -> list[np.ndarray] | None:
     """``x.dot(y) = Σ_t S_t 2^(16 t)`` with int64 arrays ``S_t`` (``|S_t| < 2^62``), through
-    float64 matrix products of 16-bit limbs; None when the limbs do not apply (then use
-    ``x.dot(y)`` on Python ints).
+    float64 matrix products of limbs (16-bit ones of ``x``, 24-bit ones of ``y``); None when the
+    limbs do not apply (then use ``x.dot(y)`` on Python ints). ``y_limbs``: ``y``'s 24-bit limbs
+    when already known.
 
     With ``n`` terms per sum, each limb product's entries are sums of ``n`` integers below
-    ``2^32`` in magnitude; ``n 2^32 <= 2^53`` makes every partial sum an integer float64
-    represents exactly, whatever the order of summation (or FMA) the matrix product uses. The
-    products of one total shift are added in int64 (fewer than ``2^9`` of them, each below
-    ``2^53``). ``x_limbs``/``y_limbs``: the limbs when already known."""
+    ``2^40`` in magnitude; ``n 2^40 <= 2^53`` makes every partial sum an integer float64
+    represents exactly, whatever the order of summation (or FMA) the matrix product uses. Limb
+    ``i`` of ``x`` times limb ``j`` of ``y`` sits at ``2^(8 s)``, ``s = 2 i + 3 j``; the products are
+    added in int64 per ``t = ⌊s / 2⌋``, an odd ``s`` times ``2^8``, which stays below ``2^62`` when
+    ``n (c_even + 2^8 c_odd) < 2^22`` for the counts ``c`` of products per ``t`` (checked)."""
     n = int(x.shape[-1])
-    b = _LIMB_BITS
-    if x.size == 0 or y.size == 0 or n == 0 or n * 2 ** (2 * b) > 2**53:
+    if x.size == 0 or y.size == 0 or n == 0 or n * 2**40 > 2**53:
         return None
-    xl = _limbs(x) if x_limbs is None else x_limbs
-    yl = _limbs(y) if y_limbs is None else y_limbs
-    if len(xl) + len(yl) > 512:
+    yl = _limbs(y, _Y_LIMB) if y_limbs is None else y_limbs
+    xl = _limbs(x, _X_LIMB)
+    T = (2 * (len(xl) - 1) + 3 * (len(yl) - 1)) // 2 + 1
+    weight = [0] * T
+    for i in range(len(xl)):
+        for j in range(len(yl)):
+            s = 2 * i + 3 * j
+            weight[s // 2] += 256 if s % 2 else 1
+    if n * max(weight) >= 2**22:
         return None
     acc: dict[int, np.ndarray] = {}
     for i, xi in enumerate(xl):
         for j, yj in enumerate(yl):
+            s = 2 * i + 3 * j
             p = np.matmul(xi, yj).astype(np.int64)
-            acc[i + j] = p if i + j not in acc else acc[i + j] + p
-    return [acc[t] for t in range(len(xl) + len(yl) - 1)]
+            if s % 2:
+                p = p << 8
+            acc[s // 2] = p if s // 2 not in acc else acc[s // 2] + p
+    zero = np.zeros_like(next(iter(acc.values())))
+    return [acc.get(t, zero) for t in range(T)]
 
 
 def _carry(acc: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -594,8 +605,9 @@ def _concretize_product(
         return _concretize(np.asarray(lam.dot(A), dtype=object), const, den, box)
     digits, carry = _carry(acc)  # [R, n, T], [R, n]
     pos = (carry == 0) & digits.any(axis=-1)
-    base = _exact_dot(lam, _exact_dot(A, box.hi, x_limbs=A_limbs))  # [R]
-    wl = _limbs(box.lo - box.hi)  # [n] each
+    AT_limbs = None if A_limbs is None else [x.T for x in A_limbs]
+    base = _exact_dot(lam, _exact_dot(box.hi[None, :], A.T, AT_limbs)[0])  # [R]: lam · (A · hi)
+    wl = _limbs(box.lo - box.hi)  # [n] each, 16-bit like the digits
     dm = np.where(pos[..., None], digits, 0).astype(np.float64)  # [R, n, T]
     T = dm.shape[-1]
     sums: dict[int, np.ndarray] = {}
@@ -610,7 +622,7 @@ def _concretize_product(
 
 
 #: Fraction bits a backward pass keeps after each relu (:func:`_round_down`).
-ROUND_BITS = 128
+ROUND_BITS = 96
 
 
 def _round_down(lam: IntArray, const: IntArray, den: int, ln: IntArray, ld: int) -> tuple[IntArray, IntArray, int]:
@@ -1221,6 +1233,19 @@ def check_certificate(
     """Checks CERT for (MODEL, SPEC); a rejection is a result, unreadable files raise TleanError.
     ``jobs``: processes checking the subtrees of a split tree (the verdict does not depend on it);
     ``on_leaves(done, total)``: called as leaves are checked (progress)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _check_certificate(model, spec_path, cert_path, jobs, on_leaves)
+
+
+def _check_certificate(
+    model: str | os.PathLike[str], spec_path: str | os.PathLike[str], cert_path: str | os.PathLike[str],
+    jobs: int, on_leaves: Callable[[int, int], None] | None,
+) -> CheckResult:
+    """:func:`check_certificate` with BLAS on one thread: the exact passes' matrix products are
+    small (e.g. [512, 46] x [46, 784]) and, beside any other load, threads made a 256x4
+    certificate's check about 2x slower, and 2 processes of 2 threads each slower still."""
     from tlean.onnx_import import import_model
     from tlean.verify.vnnlib import read_vnnlib
 
