@@ -698,3 +698,23 @@ def test_concretize_product_equals_concretizing_the_python_int_product(seed: int
     const = big((R,), 90)
     den = 3 * (1 << 77)
     assert _concretize_product(lam, A, const, den, box) == _concretize(lam.dot(A), const, den, box)
+
+
+def test_concretize_product_stays_exact_past_the_float64_limit_of_its_input_sums() -> None:
+    """With more than 2^21 inputs a float64 sum of digit-times-limb terms would round (found in
+    review): the concretisation then forms the Python-int product and stays exact."""
+    from tlean.verify.checker import _Box, _concretize_product
+
+    n = 3 << 20
+    lam = np.empty((1, 1), dtype=object)
+    lam[0, 0] = 1
+    A = np.empty((1, n), dtype=object)
+    A[:] = (1 << 48) - 1
+    lo = np.empty(n, dtype=object)
+    lo[:] = -((1 << 16) - 1)
+    hi = np.empty(n, dtype=object)
+    hi[:] = 0
+    const = np.empty(1, dtype=object)
+    const[0] = 0
+    got = _concretize_product(lam, A, const, 1, _Box(lo, hi, 1))
+    assert got == [-n * ((1 << 48) - 1) * ((1 << 16) - 1)]

@@ -32,12 +32,16 @@ pass bounds ``(A y - b)_r - Σ_j β[r, j] σ_j z_{k_j}[i_j]`` with the leaf's mu
 ``docs/certificate.md`` states the relaxation and the tree rules exactly. Every rejection names
 the certificate field and tree path that failed (``boxes[0].proof.children[1].polytopes[0]``).
 
-**Arithmetic.** Python integers only (NumPy object arrays of ``int`` for vectorised loops) and
-:class:`fractions.Fraction` for single comparisons: no floating point anywhere on the path, so
-that the Lean checker can mirror it with ``Int``/``Nat``. Every derived bound is a rational
-lower bound of the true minimum; the only rounding (the upper lines' intercepts, rounded down to
-the pass's denominator) lowers it further and so keeps it a lower bound. Nothing is imported
-from the bound engine; :mod:`tlean.verify.cert` is used for the document's data models only.
+**Arithmetic.** Exact integers (NumPy object arrays of ``int`` for vectorised loops) and
+:class:`fractions.Fraction` for single comparisons, so that the Lean checker can mirror it with
+``Int``/``Nat``. The one use of floating point is speed: integer matrix products are computed
+as float64 matrix products of small integer limbs (:func:`_dot_sums`), every partial sum an
+integer below ``2^53``, which IEEE-754 binary64 (and so the BLAS it runs on) represents exactly
+whatever the order of summation; the result is exactly the integer product. Every derived bound
+is a rational lower bound of the true minimum; the two roundings (the upper lines' intercepts,
+rounded down to the pass's denominator, and the coefficients after each relu pass,
+:func:`_round_down`) lower it further and so keep it a lower bound. Nothing is imported from the
+bound engine; :mod:`tlean.verify.cert` is used for the document's data models only.
 
 **Scope.** The piecewise-linear fragment of the VNN-COMP 2021 networks: ``input``, ``param``,
 ``const``, ``reshape``, ``transpose``, ``neg``, ``linear``, ``matmul`` with one constant operand,
@@ -55,6 +59,7 @@ import multiprocessing as mp
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -598,10 +603,11 @@ def _concretize_product(
     """:func:`_concretize` of ``lam · A`` (``[R, m] x [m, n]``) without forming the product as
     Python ints: with ``P = lam · A`` as digits (:func:`_carry`), ``Σ_j P_j sel_j = Σ_j P_j hi_j
     + Σ_{j: P_j > 0} P_j (lo_j - hi_j)``; the first is ``lam · (A · hi)``, the second a float64
-    product of the positive entries' digits with 16-bit limbs of ``lo - hi`` (exact as in
-    :func:`_dot_sums`), added in int64 per shift."""
+    product of the positive entries' digits with 16-bit limbs of ``lo - hi`` (exact while the
+    ``n`` inputs satisfy ``n (2^16 - 1)^2 <= 2^53``, else the Python-int product is formed), added
+    in int64 per shift."""
     acc = _dot_sums(lam, A, A_limbs)
-    if acc is None or lam.shape[0] == 0:
+    if acc is None or lam.shape[0] == 0 or A.shape[1] * (2**16 - 1) ** 2 > 2**53:
         return _concretize(np.asarray(lam.dot(A), dtype=object), const, den, box)
     digits, carry = _carry(acc)  # [R, n, T], [R, n]
     pos = (carry == 0) & digits.any(axis=-1)
@@ -612,7 +618,7 @@ def _concretize_product(
     T = dm.shape[-1]
     sums: dict[int, np.ndarray] = {}
     for u, w in enumerate(wl):
-        x = np.einsum("rjt,j->rt", dm, w).astype(np.int64)  # sums of n terms below 2^32: exact
+        x = np.einsum("rjt,j->rt", dm, w).astype(np.int64)  # n terms below 2^32, n 2^32 <= 2^53: exact
         for t in range(T):
             sums[t + u] = x[:, t] if t + u not in sums else sums[t + u] + x[:, t]
     extra = _from_digits([sums[s] for s in range(T + len(wl) - 1)])
@@ -626,11 +632,11 @@ ROUND_BITS = 96
 
 
 def _round_down(lam: IntArray, const: IntArray, den: int, ln: IntArray, ld: int) -> tuple[IntArray, IntArray, int]:
-    """``(lam · z + const) / den`` with ``z >= ln / ld`` (a relu's verified input bounds) as a
-    lower bound over the denominator ``2^ROUND_BITS``, when ``den`` is larger than ``2^(ROUND_BITS
-    + 64)`` (else unchanged): ``lam`` is rounded down, ``lam = lam' + e`` with ``0 <= e <
-    2^-ROUND_BITS``, and ``e · z >= -e · max(0, -l) > -2^-ROUND_BITS max(0, -l)`` per neuron, which
-    the constant (rounded down too) pays. Lower by less than ``2^-ROUND_BITS (Σ max(0, -l) +
+    """``(lam · z + const) / den`` with ``z >= ln / ld`` (a relu's verified input bounds, of the
+    columns of ``lam``) as a lower bound over the denominator ``2^ROUND_BITS``, when ``den >=
+    2^(ROUND_BITS + 64)`` (else unchanged): ``lam`` is rounded down, ``lam = lam' + e`` with ``0 <=
+    e < 2^-ROUND_BITS``, and ``e · z >= -e · max(0, -l) >= -2^-ROUND_BITS max(0, -l)`` per neuron,
+    which the constant (rounded down too) pays. Lower by less than ``2^-ROUND_BITS (Σ max(0, -l) +
     Σ max(0, z) + 2)``. Without it the numerators grow by every layer's denominators (and the
     slopes' own, up to ``2^1074`` for a tiny float64 slope)."""
     if den.bit_length() <= ROUND_BITS + 64:
@@ -1208,18 +1214,25 @@ def _check_parallel(
         tasks = [t for t in tasks if t[0] < failure[0]]
     tasks.sort(key=lambda t: t[0])
     _SHARED.update(proof=proof, layers=layers, n_in=n_in, box=spec_box)
+    pool: ProcessPoolExecutor | None = None
     try:
-        with mp.get_context("fork").Pool(min(jobs, max(1, len(tasks)))) as pool:
-            for _key, (n, leaves, empty), bad in pool.imap(_subtree_task, tasks):
-                if bad is not None:
-                    raise Rejected(*bad)
-                res.relus_checked += n
-                res.leaves += leaves
-                res.empty_leaves += empty
-                if tick is not None:
-                    for _ in range(leaves):
-                        tick()
+        if len(tasks) <= 1:  # nothing to share out (a single leaf, say): no processes
+            results: Any = map(_subtree_task, tasks)
+        else:  # an executor (not multiprocessing.Pool): a worker that dies raises here, never hangs
+            pool = ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=mp.get_context("fork"))
+            results = pool.map(_subtree_task, tasks)
+        for _key, (n, leaves, empty), bad in results:
+            if bad is not None:
+                raise Rejected(*bad)
+            res.relus_checked += n
+            res.leaves += leaves
+            res.empty_leaves += empty
+            if tick is not None:
+                for _ in range(leaves):
+                    tick()
     finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         _SHARED.clear()
     if failure is not None:
         raise failure[1]
