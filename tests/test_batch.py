@@ -62,7 +62,7 @@ def _suite(tmp: Path) -> tuple[Path, Path]:
     return inst, truth
 
 
-def test_batch_writes_results_csv_summary_and_report(tmp_path: Path) -> None:
+def test_batch_writes_results_csv_summary_and_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tlean.verify.checker import check_certificate
 
     inst, truth = _suite(tmp_path)
@@ -83,11 +83,16 @@ def test_batch_writes_results_csv_summary_and_report(tmp_path: Path) -> None:
     res = check_certificate(inst.parent / unsat.onnx, inst.parent / unsat.vnnlib, unsat.certificate)
     assert res.accepted, (res.field, res.message)
     # the whole batch's certificates, in this process and in two; then one tampered
+    import tlean.verify.batch as batch_mod
     from tlean.verify.batch import check_batch_certificates
 
-    for jobs in (1, 2):
-        c = check_batch_certificates(s, jobs=jobs)
+    seen: list[str] = []
+    for jobs, big in ((1, None), (2, None), (2, 0)):  # big=0: every certificate on both processes
+        if big is not None:
+            monkeypatch.setattr(batch_mod, "BIG_CERT_BYTES", big)
+        c = check_batch_certificates(s, jobs=jobs, on_result=lambda r, ok, t, why, out=seen: out.append(r.vnnlib))
         assert (c["unsat"], c["accepted"], c["rejected"], c["missing"]) == (1, 1, 0, 0), c
+    assert seen == ["vnnlib/holds.vnnlib"] * 3
     cert = json.loads(Path(unsat.certificate).read_text())
     cert["model"]["sha256"] = "0" * 64
     Path(unsat.certificate).write_text(json.dumps(cert))
