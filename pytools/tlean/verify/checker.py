@@ -509,8 +509,11 @@ def _limbs(a: IntArray, width: int = 2) -> list[np.ndarray]:
     bits = 8 * width
     nbytes = width * max(1, (int(mag.max()).bit_length() + bits - 1) // bits)
     buf = b"".join(int(v).to_bytes(nbytes, "little") for v in mag.flat)
-    raw = np.frombuffer(buf, dtype=np.uint8).reshape(a.shape + (nbytes // width, width)).astype(np.float64)
-    d = raw[..., 0] + 256.0 * raw[..., 1] + (65536.0 * raw[..., 2] if width == 3 else 0.0)
+    raw = np.frombuffer(buf, dtype=np.uint8).reshape(a.shape + (nbytes // width, width))
+    v = raw[..., 0].astype(np.uint32) | (raw[..., 1].astype(np.uint32) << 8)
+    if width == 3:
+        v |= raw[..., 2].astype(np.uint32) << 16
+    d = v.astype(np.float64)  # one float64 a limb (not a byte)
     d[a < 0] *= -1.0
     return list(np.ascontiguousarray(np.moveaxis(d, -1, 0)))
 
