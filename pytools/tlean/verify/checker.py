@@ -609,8 +609,8 @@ def _concretize_product(
     product of the positive entries' digits with 16-bit limbs of ``lo - hi`` (exact while the
     ``n`` inputs satisfy ``n (2^16 - 1)^2 <= 2^53``, else the Python-int product is formed), added
     in int64 per shift."""
-    acc = _dot_sums(lam, A, A_limbs)
-    if acc is None or lam.shape[0] == 0 or A.shape[1] * (2**16 - 1) ** 2 > 2**53:
+    acc = None if lam.shape[0] == 0 or A.shape[1] * (2**16 - 1) ** 2 > 2**53 else _dot_sums(lam, A, A_limbs)
+    if acc is None:
         return _concretize(np.asarray(lam.dot(A), dtype=object), const, den, box)
     digits, carry = _carry(acc)  # [R, n, T], [R, n]
     pos = (carry == 0) & digits.any(axis=-1)
