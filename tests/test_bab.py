@@ -101,6 +101,118 @@ def test_batched_bounds_with_splits_alpha_beta_hold_exactly(tmp_path: Path, seed
     assert checked > 20
 
 
+def _exact_first_layer_bound(
+    net: bc.Chain, r: int, lo: np.ndarray, hi: np.ndarray, l0: np.ndarray, u0: np.ndarray, alpha: np.ndarray,
+    s: np.ndarray, sig0: np.ndarray,
+) -> Fraction:
+    """The CROWN lower bound of row ``r`` of relu 1's input (``r < n1``: ``z_1[r]``, else
+    ``-z_1[r - n1]``) in exact rationals: relu 0 relaxed with slopes ``alpha[r]`` and upper
+    slopes ``s`` on the neurons unstable in ``[l0, u0]`` and not split, exact where split."""
+    W0, b0, W1, b1 = (t.numpy() for t in (net.W[0], net.b[0], net.W[1], net.b[1]))
+    n1 = W1.shape[0]
+    sgn, i = (1, r) if r < n1 else (-1, r - n1)
+    F = Fraction
+    const = sgn * F(float(b1[i]))
+    coef = [F(0)] * W0.shape[1]
+    for n in range(W0.shape[0]):
+        lam = sgn * F(float(W1[i, n]))
+        if sig0[n] > 0 or (sig0[n] == 0 and l0[n] >= 0):
+            new = lam
+        elif sig0[n] < 0 or u0[n] <= 0:
+            new = F(0)
+        else:
+            new = lam * (F(float(alpha[r, n])) if lam >= 0 else F(float(s[n])))
+            if new < 0:
+                const += new * -F(float(l0[n]))
+        const += new * F(float(b0[n]))
+        for j in range(W0.shape[1]):
+            coef[j] += new * F(float(W0[n, j]))
+    return const + sum((min(c * F(float(a)), c * F(float(b))) for c, a, b in zip(coef, lo, hi, strict=True)),
+                       F(0))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_first_layer_table_is_the_backward_pass_and_below_the_exact_crown_bound(tmp_path: Path, seed: int) -> None:
+    """Relu 1's re-bounding as a rank-d update (:class:`bab_chain.FirstLayerTable`): the same
+    bounds as the backward pass with the same slopes (up to its rounding allowance), never
+    above the exact rational CROWN bound, and sound at sampled points of each sub-problem."""
+    rng = np.random.default_rng(seed)
+    model = mlp(tmp_path / "m.onnx", sizes=(5, 14, 9, 2), seed=seed)
+    fm = load_model(model)
+    net = bc.extract_chain(fm.graph, fm.params)
+    c = rng.uniform(-1, 1, 5)
+    lo, hi = c - 0.6, c + 0.6
+    tlo, thi = torch.as_tensor(lo), torch.as_tensor(hi)
+    n0, n1 = net.widths[0], net.widths[1]
+    P1 = bc.Problems(tlo[None], thi[None], [torch.zeros((1, w), dtype=torch.int8) for w in net.widths[:-1]])
+    with torch.no_grad():
+        root = bc.intermediate_bounds(net, P1)
+    l0, u0 = root[0][0][0], root[0][1][0]
+    unst = np.nonzero(((l0 < 0) & (u0 > 0)).numpy())[0]
+    assert len(unst) >= 4
+    alpha = torch.as_tensor(rng.uniform(0, 1, (2 * n1, n0)))
+    slopes = [[], [alpha]]
+    table = bc.first_layer_table(net, tlo, thi, l0, u0, alpha)
+    assert table is not None
+    nb = 6
+    sig0 = np.zeros((nb, n0), dtype=np.int8)
+    for b in range(1, nb):  # sub-problem 0: no split
+        ch = rng.choice(unst, rng.integers(1, len(unst) + 1), replace=False)
+        sig0[b, ch] = rng.choice([-1, 1], len(ch))
+    sig = [torch.as_tensor(sig0), torch.zeros((nb, n1), dtype=torch.int8)]
+    P = bc.Problems(tlo.expand(nb, -1), thi.expand(nb, -1), sig)
+    loose = [(root[0][0].expand(nb, -1), root[0][1].expand(nb, -1)),
+             (root[1][0].expand(nb, -1) - 10.0, root[1][1].expand(nb, -1) + 10.0)]  # every neuron re-bounded
+    rows = torch.arange(2 * n1).expand(nb, -1)
+    with torch.no_grad():
+        via_table = table.lower(rows, P.sigma[0])
+        back = bc.intermediate_bounds(net, P, start=1, old=loose, slopes=slopes)
+        used = bc.intermediate_bounds(net, P, start=1, old=loose, slopes=slopes, table=table)
+        eye = torch.eye(n1, dtype=torch.float64)
+        back_lb = bc._chunked_backward(net, torch.cat([eye, -eye])[None].expand(nb, -1, -1), 1, P, back,
+                                       alpha=[alpha[None].expand(nb, -1, -1)])
+    assert torch.allclose(via_table, back_lb, rtol=0, atol=float(table.err.max()) * 2 + 1e-12)
+    tol = float(table.err.max()) * 2 + 1e-12
+    assert torch.allclose(used[1][0], back[1][0], rtol=0, atol=tol)  # the search's path through the table
+    assert torch.allclose(used[1][1], back[1][1], rtol=0, atol=tol)
+    _, _, _, s = bc.relax(l0[None], u0[None], torch.zeros((1, n0), dtype=torch.int8))
+    for b in range(nb):
+        for r in range(2 * n1):
+            exact = _exact_first_layer_bound(net, r, lo, hi, l0.numpy(), u0.numpy(), alpha.numpy(), s[0].numpy(),
+                                             sig0[b])
+            assert Fraction(float(via_table[b, r])) <= exact
+            assert float(exact) - float(via_table[b, r]) <= 1e-9 * (1 + abs(float(exact)))
+    # sound on the sub-problems' sets (sampled points satisfying the splits)
+    xs = rng.uniform(lo, hi, (3000, 5))
+    z0 = xs @ net.W[0].numpy().T + net.b[0].numpy()
+    z1 = np.maximum(z0, 0) @ net.W[1].numpy().T + net.b[1].numpy()
+    for b in range(nb):
+        ok = np.all((sig0[b] == 0) | ((sig0[b] > 0) & (z0 >= 0)) | ((sig0[b] < 0) & (z0 <= 0)), axis=1)
+        if ok.any():
+            assert (z1[ok] >= via_table[b, :n1].numpy() - 1e-12).all()
+            assert (-z1[ok] >= via_table[b, n1:].numpy() - 1e-12).all()
+
+
+def test_first_layer_table_applies_only_to_its_own_box(tmp_path: Path) -> None:
+    model = mlp(tmp_path / "m.onnx", sizes=(3, 6, 5, 2), seed=2)
+    fm = load_model(model)
+    net = bc.extract_chain(fm.graph, fm.params)
+    lo, hi = torch.full((3,), -1.0, dtype=torch.float64), torch.full((3,), 1.0, dtype=torch.float64)
+    zeros = [torch.zeros((2, w), dtype=torch.int8) for w in net.widths[:-1]]
+    P = bc.Problems(lo.expand(2, -1), hi.expand(2, -1), zeros)
+    with torch.no_grad():
+        b = bc.intermediate_bounds(net, P)
+    table = bc.first_layer_table(net, lo, hi, b[0][0][0], b[0][1][0], None)
+    assert table is not None and table.covers(P, True)
+    other = bc.Problems(torch.stack([lo, lo * 0.5]), hi.expand(2, -1), zeros)
+    assert not table.covers(other, True)
+    f32 = bc.Problems(P.lo.float(), P.hi.float(), zeros)
+    assert table.covers(f32, False) and not table.covers(f32, True)
+    # a chain with one relu layer has no layer 1 to tabulate
+    one = bc.extract_chain(*(lambda m: (m.graph, m.params))(load_model(mlp(tmp_path / "o.onnx", sizes=(3, 4, 2)))))
+    assert bc.first_layer_table(one, lo, hi, b[0][0][0][:4], b[0][1][0][:4], None) is None
+
+
 def test_chain_matches_the_exact_evaluator(tmp_path: Path) -> None:
     model = mlp(tmp_path / "m.onnx", sizes=(4, 8, 3), seed=3, in_shape=[1, 4, 1])
     fm = load_model(model)
@@ -389,8 +501,8 @@ def test_lookahead_judgements_bound_each_sampled_child_from_below(
     seen: list[tuple[object, ...]] = []
     judge = B._judge
 
-    def spy(net, parents, cands, rows, tlo, thi, slopes):  # type: ignore[no-untyped-def]
-        out = judge(net, parents, cands, rows, tlo, thi, slopes)
+    def spy(net, parents, cands, rows, tlo, thi, slopes, table=None):  # type: ignore[no-untyped-def]
+        out = judge(net, parents, cands, rows, tlo, thi, slopes, table)
         if len(seen) < 6:
             seen.append((net, parents, cands, rows, slopes, out))
         return out
