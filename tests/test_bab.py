@@ -116,10 +116,10 @@ def _exact_first_layer_bound(
     coef = [F(0)] * W0.shape[1]
     for n in range(W0.shape[0]):
         lam = sgn * F(float(W1[i, n]))
-        if sig0[n] > 0 or (sig0[n] == 0 and l0[n] >= 0):
-            new = lam
-        elif sig0[n] < 0 or u0[n] <= 0:
+        if sig0[n] < 0 or u0[n] <= 0:  # as `relax` reads it: inactive first
             new = F(0)
+        elif sig0[n] > 0 or l0[n] >= 0:
+            new = lam
         else:
             new = lam * (F(float(alpha[r, n])) if lam >= 0 else F(float(s[n])))
             if new < 0:

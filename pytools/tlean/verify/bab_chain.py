@@ -600,7 +600,8 @@ def first_layer_table(
     icpt = new.clamp(max=0) * nl  # upper lines' intercepts (0 but for unstable neurons)
     G = new @ W0
     K = torch.cat([b1, -b1]) + new @ b0 + icpt.sum(dim=1)
-    dpos, dneg = lam - new, -new
+    # fixed active: λ, but 0 on a neuron inactive at the root (as ``relax`` reads u <= 0 first)
+    dpos, dneg = torch.where(inactive, -new, lam - new), -new
     mid = (lo + hi) * 0.5
     rad = _up(torch.maximum(hi - mid, mid - lo))
     an = net.absW[0] @ (mid.abs() + rad) + b0.abs() + l0.abs()
