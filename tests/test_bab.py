@@ -656,3 +656,34 @@ def test_checking_on_two_processes_gives_the_same_verdict_and_first_failure(
     d = json.loads(cert.read_text())
     del d["boxes"][0]["proof"]["bounds"]
     assert not both(d)[0]
+
+
+def test_deep_networks_restart_screened_when_the_careful_search_does_not_decide(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deep network's first search (the careful split choice) gets ``lookahead_screen_after``
+    seconds; undecided, a fresh screened search decides, and its certificate is accepted."""
+    monkeypatch.setattr(B, "INPUT_SPLIT_MAX_DIM", 0)
+    model = mlp(tmp_path / "m.onnx", sizes=(6, 12, 12, 12, 2), seed=1)
+    spec, _ = _unsat_spec(model, 6, -0.3, 0.3, 0.05, tmp_path / "p.vnnlib")
+    screened: list[int] = []
+    look = B._lookahead
+
+    def spy(*a, **k):  # type: ignore[no-untyped-def]
+        screened.append(a[10])  # the screen argument
+        return look(*a, **k)
+
+    monkeypatch.setattr(B, "_lookahead", spy)
+    cert = tmp_path / "c.json"
+    r = B.bab_verify(model, spec, timeout=60, cert=cert, options=B.BabOptions(lookahead_screen_after=0.0))
+    assert r.result == "unsat", r
+    st = r.stats["boxes"][0]
+    assert "careful_bounded" in st and st["bounded"] > 1  # the first search stopped, the second decided
+    assert screened and set(screened) == {1}  # every split chosen by the screened judgement
+    res = check_certificate(model, spec, cert)
+    assert res.accepted, (res.field, res.message)
+    # without the restart, the careful search alone decides too, and never screens
+    screened.clear()
+    plain = B.bab_verify(model, spec, timeout=60, options=B.BabOptions(lookahead_screen=0))
+    assert plain.result == "unsat" and "careful_bounded" not in plain.stats["boxes"][0]
+    assert set(screened) <= {0}
